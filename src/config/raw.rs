@@ -1,0 +1,1 @@
+//! The TOML file as written (filled in by the config work).

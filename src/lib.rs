@@ -1,0 +1,17 @@
+//! scopegate: the MedMij scope gateway a DVZA puts in front of its zorgaanbieders' systems.
+//!
+//! The request path, in the order a request meets it:
+//! [`server`] accepts → [`proxy`] phases (authenticate with [`token`], authorize with the pure
+//! [`policy::decide`] over one [`snapshot::Snapshot`] of [`config`] + [`lists`] + [`glg`],
+//! route, rewrite, forward, respond) → [`audit`] records the decision. [`admin`] and
+//! [`metrics`] serve operators; [`cli`] holds the operator commands.
+
+pub mod audit;
+pub mod config;
+pub mod glg;
+pub mod lists;
+pub mod policy;
+pub mod reason;
+pub mod scope;
+pub mod snapshot;
+pub mod token;

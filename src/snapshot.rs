@@ -1,0 +1,1 @@
+//! One immutable snapshot of config + lists.
