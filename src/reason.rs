@@ -19,6 +19,10 @@ pub enum Reason {
     TokenExpired,
     /// The introspection endpoint or the JWKS could not be consulted: never a grant (503).
     TokenUnverifiable,
+    /// Ambiguous or broken HTTP framing (e.g. both `Content-Length` and `Transfer-Encoding`).
+    RequestMalformed,
+    /// The request body exceeds `max_body_bytes`.
+    BodyTooLarge,
     ScopeMalformed,
     ClientUnknown,
     ProviderUnknown,
@@ -53,7 +57,7 @@ pub enum IssueCode {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 20] = [
+    pub const ALL: [Reason; 22] = [
         Reason::ListsUnavailable,
         Reason::WhitelistDenied,
         Reason::TokenMissing,
@@ -61,6 +65,8 @@ impl Reason {
         Reason::TokenInvalid,
         Reason::TokenExpired,
         Reason::TokenUnverifiable,
+        Reason::RequestMalformed,
+        Reason::BodyTooLarge,
         Reason::ScopeMalformed,
         Reason::ClientUnknown,
         Reason::ProviderUnknown,
@@ -86,6 +92,8 @@ impl Reason {
             Reason::TokenInvalid => "token_invalid",
             Reason::TokenExpired => "token_expired",
             Reason::TokenUnverifiable => "token_unverifiable",
+            Reason::RequestMalformed => "request_malformed",
+            Reason::BodyTooLarge => "body_too_large",
             Reason::ScopeMalformed => "scope_malformed",
             Reason::ClientUnknown => "client_unknown",
             Reason::ProviderUnknown => "provider_unknown",
@@ -112,6 +120,8 @@ impl Reason {
             Reason::TokenInvalid => 401,
             Reason::TokenExpired => 401,
             Reason::TokenUnverifiable => 503,
+            Reason::RequestMalformed => 400,
+            Reason::BodyTooLarge => 413,
             Reason::ScopeMalformed => 403,
             Reason::ClientUnknown => 403,
             Reason::ProviderUnknown => 403,
@@ -137,7 +147,7 @@ impl Reason {
                 _ => Some(BearerError::InvalidToken),
             },
             403 => Some(BearerError::InsufficientScope),
-            400 => Some(BearerError::InvalidRequest),
+            400 | 413 => Some(BearerError::InvalidRequest),
             _ => None,
         }
     }
@@ -145,7 +155,7 @@ impl Reason {
     pub const fn issue_code(self) -> IssueCode {
         match self.status() {
             401 | 403 => IssueCode::Security,
-            400 => IssueCode::Invalid,
+            400 | 413 => IssueCode::Invalid,
             _ => IssueCode::Transient,
         }
     }
