@@ -7,11 +7,15 @@
 //! [`metrics`] serve operators; [`cli`] holds the operator commands.
 
 pub mod audit;
+pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod glg;
 pub mod lists;
+pub mod metrics;
 pub mod policy;
 pub mod reason;
 pub mod scope;
 pub mod snapshot;
+pub mod source;
 pub mod token;
