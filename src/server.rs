@@ -98,7 +98,11 @@ impl Acceptor for PlainAcceptor {
         tcp.set_nodelay(true)?;
         Ok(Accepted {
             stream: tcp,
-            info: ConnInfo { peer, tls: false, cert_host: None },
+            info: ConnInfo {
+                peer,
+                tls: false,
+                cert_host: None,
+            },
             protocol: Protocol::Detect,
         })
     }
@@ -185,7 +189,11 @@ where
     drop(listener);
     tracing::info!(connections = graceful.count(), "draining");
     let drained = tokio::time::timeout(opts.drain_timeout, graceful.shutdown()).await;
-    let aborted = if drained.is_ok() { 0 } else { connections.len() };
+    let aborted = if drained.is_ok() {
+        0
+    } else {
+        connections.len()
+    };
     connections.shutdown().await;
     ShutdownReport { aborted }
 }
@@ -208,7 +216,11 @@ async fn connection<A, F, Fut>(
         Ok(Err(e)) => return tracing::debug!(peer = %peer, error = %e, "accept handshake failed"),
         Err(_) => return tracing::debug!(peer = %peer, "accept handshake timed out"),
     };
-    let Accepted { stream, info, protocol } = accepted;
+    let Accepted {
+        stream,
+        info,
+        protocol,
+    } = accepted;
     let (protocol, io) = match protocol {
         Protocol::Detect => match tokio::time::timeout(limit, detect(stream)).await {
             Ok(Ok(detected)) => detected,
@@ -253,13 +265,19 @@ async fn detect<S: AsyncRead + Unpin>(mut stream: S) -> io::Result<(Protocol, Re
     let mut seen = Vec::with_capacity(H2_PREFACE.len());
     let mut chunk = [0u8; 24];
     while H2_PREFACE.starts_with(&seen) && seen.len() < H2_PREFACE.len() {
-        let n = stream.read(&mut chunk[..H2_PREFACE.len() - seen.len()]).await?;
+        let n = stream
+            .read(&mut chunk[..H2_PREFACE.len() - seen.len()])
+            .await?;
         if n == 0 {
             break;
         }
         seen.extend_from_slice(&chunk[..n]);
     }
-    let protocol = if seen == H2_PREFACE { Protocol::Http2 } else { Protocol::Http1 };
+    let protocol = if seen == H2_PREFACE {
+        Protocol::Http2
+    } else {
+        Protocol::Http1
+    };
     Ok((protocol, Rewind::new(Bytes::from(seen), stream)))
 }
 
@@ -293,7 +311,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
 
@@ -343,14 +365,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_truncated_preface_is_not_http2() {
-        assert_eq!(detect_bytes(b"PRI * HTTP/2.0").await, (Protocol::Http1, b"PRI * HTTP/2.0".to_vec()));
+        assert_eq!(
+            detect_bytes(b"PRI * HTTP/2.0").await,
+            (Protocol::Http1, b"PRI * HTTP/2.0".to_vec())
+        );
     }
 
     #[tokio::test]
     async fn detection_stops_reading_at_the_first_byte_that_rules_http2_out() {
         // A reader that would block after "G" must not be read further.
         let (client, mut server) = tokio::io::duplex(64);
-        tokio::io::AsyncWriteExt::write_all(&mut server, b"G").await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut server, b"G")
+            .await
+            .unwrap();
         let (protocol, _rewind) = detect(client).await.unwrap();
         assert_eq!(protocol, Protocol::Http1);
     }
