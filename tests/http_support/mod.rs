@@ -343,3 +343,74 @@ impl hyper::body::Body for ChannelBody {
             .map(|chunk| chunk.map(|c| Ok(http_body::Frame::data(c))))
     }
 }
+
+/// Like [`send`], but hands back the client error instead of panicking.
+pub async fn try_send(
+    addr: SocketAddr,
+    req: Request<Full<Bytes>>,
+) -> Result<Response<Incoming>, hyper::Error> {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
+    tokio::spawn(conn);
+    sender.send_request(req).await
+}
+
+/// Writes `bytes` on a fresh connection and reads until the server closes it (bounded).
+pub async fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(bytes).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut out))
+        .await
+        .expect("the server did not close the connection")
+        .unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A raw HTTP/1.1 response split into status, lowercase headers and body.
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawResponse {
+    pub fn parse(text: &str) -> Self {
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text, ""));
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        Self {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `issue[0].code` and `issue[0].diagnostics` of an OperationOutcome body.
+    pub fn issue(&self) -> (String, String) {
+        let v: serde_json::Value = serde_json::from_str(&self.body).unwrap();
+        (
+            v["issue"][0]["code"].as_str().unwrap().to_owned(),
+            v["issue"][0]["diagnostics"].as_str().unwrap().to_owned(),
+        )
+    }
+}
