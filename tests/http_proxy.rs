@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Version};
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use http_support::*;
 use tokio::sync::mpsc;
 
@@ -212,6 +212,28 @@ async fn an_upstream_that_never_answers_is_504_upstream_timeout() {
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_denied(response, 504, None, "transient", "upstream_timeout").await;
     assert!(upstream.recorded.recv().await.unwrap().body.is_ok());
+}
+
+#[tokio::test]
+async fn a_response_body_still_streaming_at_the_deadline_is_cut_off() {
+    let upstream = start_upstream(Mode::StallBody).await;
+    let limits = Limits {
+        deadline: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let gateway = start_gateway(upstream.base.clone(), limits).await;
+    let started = std::time::Instant::now();
+    let response = send(gateway.addr, empty_get(gateway.addr, "/fhir/Binary/1")).await;
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    assert_eq!(first, Bytes::from_static(b"partial"));
+    // The deadline covers the whole exchange: the stream is aborted, not completed.
+    let rest = tokio::time::timeout(Duration::from_secs(10), body.collect())
+        .await
+        .unwrap();
+    assert!(rest.is_err());
+    assert!(started.elapsed() >= Duration::from_millis(300));
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, Request, Response, Version};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Either, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -57,6 +57,8 @@ pub enum Mode {
     Hang,
     /// Record the request, then answer once notified.
     Hold(Arc<Notify>),
+    /// Answer 200 with a body that sends a few bytes and then never ends.
+    StallBody,
 }
 
 pub struct Upstream {
@@ -113,18 +115,22 @@ pub async fn start_upstream(mode: Mode) -> Upstream {
                         headers: parts.headers,
                         body: outcome,
                     });
-                    match mode {
-                        Mode::Answer => {}
-                        Mode::Hang => std::future::pending::<()>().await,
-                        Mode::Hold(notify) => notify.notified().await,
-                    }
+                    let body = match mode {
+                        Mode::Answer => Either::Left(Full::new(Bytes::from_static(b"upstream-ok"))),
+                        Mode::Hang => std::future::pending().await,
+                        Mode::Hold(notify) => {
+                            notify.notified().await;
+                            Either::Left(Full::new(Bytes::from_static(b"upstream-ok")))
+                        }
+                        Mode::StallBody => Either::Right(StalledBody { sent: false }),
+                    };
                     let response = Response::builder()
                         .header("connection", "x-up-secret")
                         .header("x-up-secret", "1")
                         .header("keep-alive", "timeout=5")
                         .header("proxy-authenticate", "Basic")
                         .header("x-up-kept", "yes")
-                        .body(Full::new(Bytes::from_static(b"upstream-ok")))
+                        .body(body)
                         .unwrap();
                     Ok::<_, Infallible>(response)
                 }
@@ -412,5 +418,28 @@ impl RawResponse {
             v["issue"][0]["code"].as_str().unwrap().to_owned(),
             v["issue"][0]["diagnostics"].as_str().unwrap().to_owned(),
         )
+    }
+}
+
+/// A response body that yields one chunk and then stays pending for ever.
+pub struct StalledBody {
+    sent: bool,
+}
+
+impl hyper::body::Body for StalledBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        if self.sent {
+            return std::task::Poll::Pending;
+        }
+        self.sent = true;
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(
+            b"partial",
+        )))))
     }
 }
