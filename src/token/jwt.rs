@@ -160,3 +160,251 @@ fn only(alg: Algorithm) -> Validation {
 fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reason::Reason;
+    use crate::token::issuer::Issuer;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::json;
+
+    const ISS: &str = "https://auth.example";
+
+    fn rules() -> ClaimRules {
+        ClaimRules {
+            issuer: ISS.to_owned(),
+            audience: None,
+            leeway: 30,
+            client_claim: "client_id".to_owned(),
+            scope_claim: "scope".to_owned(),
+        }
+    }
+
+    fn claims() -> Value {
+        json!({
+            "iss": ISS,
+            "exp": 2_000,
+            "client_id": "medmij.pgo.example",
+            "scope": "umcharderwijk~48",
+        })
+    }
+
+    /// A verifier whose JWKS file holds the public keys of `issuers`.
+    async fn verifier(
+        issuers: &[&Issuer],
+        algorithms: &[Algorithm],
+    ) -> (JwtVerifier, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jwks.json");
+        let keys: Vec<Value> = issuers.iter().map(|i| i.public_jwk()).collect();
+        std::fs::write(&path, json!({ "keys": keys }).to_string()).unwrap();
+        let v = JwtVerifier::new(
+            Source::File(path),
+            reqwest::Client::new(),
+            algorithms,
+            rules(),
+        );
+        v.refresh().await.unwrap();
+        (v, dir)
+    }
+
+    async fn reject(v: &JwtVerifier, token: &str) -> TokenError {
+        match v.verify(token, 1_000).await {
+            Ok(_) => panic!("token was accepted"),
+            Err(e) => e,
+        }
+    }
+
+    #[tokio::test]
+    async fn accepts_an_es256_token_signed_by_a_jwks_key() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        let (checked, generation) = v.verify(&issuer.sign(&claims()), 1_000).await.unwrap();
+        assert_eq!(checked.claims.client_id, "medmij.pgo.example");
+        assert_eq!(checked.claims.exp, 2_000);
+        assert_eq!(generation, 1);
+    }
+
+    #[tokio::test]
+    async fn rejects_a_token_signed_by_another_key_under_the_same_kid() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let impostor = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        let err = reject(&v, &impostor.sign(&claims())).await;
+        assert!(matches!(err, TokenError::BadSignature));
+        assert_eq!(err.reason(), Reason::TokenInvalid);
+    }
+
+    #[tokio::test]
+    async fn rejects_a_token_whose_payload_was_altered_after_signing() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        let token = issuer.sign(&claims());
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut forged = claims();
+        forged["scope"] = json!("umcharderwijk~49");
+        let payload = URL_SAFE_NO_PAD.encode(forged.to_string());
+        let tampered = format!("{}.{}.{}", parts[0], payload, parts[2]);
+        assert!(matches!(
+            reject(&v, &tampered).await,
+            TokenError::BadSignature
+        ));
+    }
+
+    #[tokio::test]
+    async fn rejects_an_algorithm_that_is_not_on_the_allow_list() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::RS256]).await;
+        let err = reject(&v, &issuer.sign(&claims())).await;
+        assert!(matches!(
+            err,
+            TokenError::AlgorithmNotAllowed {
+                alg: Algorithm::ES256
+            }
+        ));
+        assert_eq!(err.reason(), Reason::TokenInvalid);
+    }
+
+    #[tokio::test]
+    async fn rejects_an_unsigned_alg_none_token() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        let header = URL_SAFE_NO_PAD.encode(json!({"alg": "none", "kid": "k1"}).to_string());
+        let payload = URL_SAFE_NO_PAD.encode(claims().to_string());
+        let err = reject(&v, &format!("{header}.{payload}.")).await;
+        assert!(matches!(err, TokenError::Malformed));
+        assert_eq!(err.reason(), Reason::TokenInvalid);
+    }
+
+    /// The classic confusion attack: HS256 with the verifier's public key as HMAC secret.
+    fn hs256_with_public_key_as_secret(issuer: &Issuer) -> String {
+        let secret = issuer.jwks_json();
+        let mut header = jsonwebtoken::Header::new(Algorithm::HS256);
+        header.kid = Some("k1".to_owned());
+        let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+        jsonwebtoken::encode(&header, &claims(), &key).unwrap()
+    }
+
+    #[tokio::test]
+    async fn rejects_hs256_signed_with_the_public_key_as_secret() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        let err = reject(&v, &hs256_with_public_key_as_secret(&issuer)).await;
+        assert!(matches!(
+            err,
+            TokenError::AlgorithmNotAllowed {
+                alg: Algorithm::HS256
+            }
+        ));
+        assert_eq!(err.reason(), Reason::TokenInvalid);
+    }
+
+    #[tokio::test]
+    async fn rejects_hs256_even_when_a_bad_allow_list_names_it() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::HS256, Algorithm::ES256]).await;
+        let err = reject(&v, &hs256_with_public_key_as_secret(&issuer)).await;
+        assert!(matches!(
+            err,
+            TokenError::AlgorithmNotAllowed {
+                alg: Algorithm::HS256
+            }
+        ));
+    }
+
+    #[tokio::test]
+    async fn rejects_an_rsa_algorithm_claimed_for_an_ec_key() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::RS256, Algorithm::ES256]).await;
+        let token = issuer.sign_with_header(&json!({"alg": "RS256", "kid": "k1"}), &claims());
+        let err = reject(&v, &token).await;
+        assert!(matches!(
+            err,
+            TokenError::KeyMismatch {
+                alg: Algorithm::RS256
+            }
+        ));
+        assert_eq!(err.reason(), Reason::TokenInvalid);
+    }
+
+    #[tokio::test]
+    async fn rejects_es384_claimed_for_a_p256_key() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256, Algorithm::ES384]).await;
+        let token = issuer.sign_with_header(&json!({"alg": "ES384", "kid": "k1"}), &claims());
+        assert!(matches!(
+            reject(&v, &token).await,
+            TokenError::KeyMismatch { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn accepts_a_token_without_kid_when_the_jwks_holds_one_key() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        let token = issuer.sign_with_header(&json!({"alg": "ES256"}), &claims());
+        assert!(v.verify(&token, 1_000).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn rejects_a_token_without_kid_when_the_jwks_holds_two_keys() {
+        let one = Issuer::generate(ISS, "k1").unwrap();
+        let two = Issuer::generate(ISS, "k2").unwrap();
+        let (v, _dir) = verifier(&[&one, &two], &[Algorithm::ES256]).await;
+        let token = one.sign_with_header(&json!({"alg": "ES256"}), &claims());
+        assert!(matches!(reject(&v, &token).await, TokenError::UnknownKey));
+    }
+
+    #[tokio::test]
+    async fn rejects_an_unknown_kid_as_invalid_when_no_refetch_is_due() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let stranger = Issuer::generate(ISS, "k9").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        // The first unknown kid spends the refetch budget; the second finds none left.
+        assert!(matches!(
+            reject(&v, &stranger.sign(&claims())).await,
+            TokenError::UnknownKey
+        ));
+        let err = reject(&v, &stranger.sign(&claims())).await;
+        assert!(matches!(err, TokenError::UnknownKey));
+        assert_eq!(err.reason(), Reason::TokenInvalid);
+        assert_eq!(v.generation(), 2);
+    }
+
+    #[tokio::test]
+    async fn rejects_a_signed_token_without_exp() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        let mut no_exp = claims();
+        no_exp.as_object_mut().unwrap().remove("exp");
+        let err = reject(&v, &issuer.sign(&no_exp)).await;
+        assert!(matches!(err, TokenError::MissingClaim { claim } if claim == "exp"));
+    }
+
+    #[tokio::test]
+    async fn rejects_a_signed_token_expired_beyond_the_leeway_as_expired() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        let err = v
+            .verify(&issuer.sign(&claims()), 2_030)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(err.reason(), Reason::TokenExpired);
+        assert!(v.verify(&issuer.sign(&claims()), 2_029).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn rejects_garbage_as_malformed() {
+        let issuer = Issuer::generate(ISS, "k1").unwrap();
+        let (v, _dir) = verifier(&[&issuer], &[Algorithm::ES256]).await;
+        for junk in ["", "abc", "a.b.c", "....", "eyJ.eyJ.sig"] {
+            assert!(
+                matches!(reject(&v, junk).await, TokenError::Malformed),
+                "{junk}"
+            );
+        }
+    }
+}
