@@ -11,10 +11,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod error;
 pub mod raw;
 mod validate;
+mod value;
 
-pub use validate::{load, load_str, ConfigError};
+pub use error::{ConfigError, Issue, Problem, UrlProblem};
+pub use validate::{load, load_str};
 
 /// Where a list or a JWKS comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
