@@ -11,7 +11,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod entries;
 mod error;
+mod parse;
 pub mod raw;
 mod validate;
 mod value;

@@ -6,19 +6,18 @@
 //! resolved against the config file's folder. The rules *between* GLGs and dates (SPEC §6)
 //! are left to [`crate::glg::check`]. Called by the CLI at start-up and by every reload.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::error::{ConfigError, Issue, Problem};
+use super::parse::{line_of, parse};
 use super::raw::{self, S, Table};
 use super::{
-    Audit, AuditMode, AuthorizationServer, Config, Introspection, Lists, Provider, Server, Source,
-    Tls, TokenMode, Tokens, value,
+    Audit, AuditMode, AuthorizationServer, Config, Introspection, Lists, Server, Source, Tls,
+    TokenMode, Tokens, value,
 };
-use crate::glg::Glg;
 
 const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
 const DEFAULT_ADMIN_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9090);
@@ -78,99 +77,23 @@ pub fn load_str(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> 
     Err(ConfigError::Invalid { file, issues })
 }
 
-/// Stage one: TOML into the raw structs. Serde stops at the first problem, so this yields one.
-fn parse(text: &str) -> Result<raw::RawConfig, Issue> {
-    let de = toml::Deserializer::new(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let line = e.inner().span().map(|s| line_of(text, s.start));
-        let mut key = dotted(e.path());
-        let message = e.inner().message().trim_end().to_owned();
-        let problem = if let Some(rest) = message.strip_prefix("unknown field `") {
-            let (field, expected) = rest.split_once("`, ").unwrap_or((rest, ""));
-            // serde's path usually ends with the unknown key already; make sure it does.
-            if !key.ends_with(&key_segment(field)) {
-                if !key.is_empty() {
-                    key.push('.');
-                }
-                key.push_str(&key_segment(field));
-            }
-            Problem::UnknownKey {
-                expected: expected.to_owned(),
-            }
-        } else if key.is_empty() {
-            Problem::Syntax { message }
-        } else {
-            Problem::WrongType { message }
-        };
-        Issue { line, key, problem }
-    })
-}
-
-/// serde's path as the dotted key the file uses, without the markers `Spanned` leaves.
-fn dotted(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if key.starts_with("$__serde_spanned") {
-                    continue;
-                }
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(&key_segment(key));
-            }
-            Segment::Unknown => out.push_str(".?"),
-        }
-    }
-    out
-}
-
-/// A key as TOML would need it written: bare when it can be, else quoted.
-fn key_segment(key: &str) -> String {
-    let bare = key
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if bare {
-        key.to_owned()
-    } else {
-        format!("{key:?}")
-    }
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 /// Stage two: walks the raw structs, records every problem and builds the `Config`. Where a
 /// value is bad or missing a placeholder stands in so that checking can go on; the result
 /// is only used when no issue was recorded.
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     text: &'a str,
-    base: PathBuf,
+    pub(super) base: PathBuf,
     issues: Vec<Issue>,
 }
 
 impl Checker<'_> {
-    fn push(&mut self, key: String, span: Option<Range<usize>>, problem: Problem) {
+    pub(super) fn push(&mut self, key: String, span: Option<Range<usize>>, problem: Problem) {
         let line = span.map(|s| line_of(self.text, s.start));
         self.issues.push(Issue { line, key, problem });
     }
 
     /// Parses an optional value; `None` when absent or bad (the problem is recorded).
-    fn opt<V, T>(
+    pub(super) fn opt<V, T>(
         &mut self,
         key: &str,
         value: Option<&S<V>>,
@@ -183,7 +106,7 @@ impl Checker<'_> {
     }
 
     /// Parses a required value of the table spanning `table`; a missing one is recorded.
-    fn req<V, T>(
+    pub(super) fn req<V, T>(
         &mut self,
         key: &str,
         table: Option<Range<usize>>,
@@ -557,122 +480,6 @@ impl Checker<'_> {
             client_secret_file: client_secret_file?,
             cache_ttl,
         })
-    }
-
-    /// The valid providers, and every valid provider name (also of entries left out for a
-    /// bad upstream, so that their GLGs are not reported as unserved too).
-    fn providers(&mut self, raw: &[Table<raw::RawProvider>]) -> (Vec<Provider>, BTreeSet<String>) {
-        if raw.is_empty() {
-            self.push("providers".into(), None, Problem::Missing);
-        }
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        let mut out = Vec::new();
-        for (i, entry) in raw.iter().enumerate() {
-            let span = entry.span.clone();
-            let p = &entry.value;
-            let at = |key: &str| format!("providers[{i}].{key}");
-            let name = self.req(&at("name"), span.clone(), p.name.as_ref(), |v| {
-                value::provider_name(v)
-            });
-            if let (Some(name), Some(raw_name)) = (&name, &p.name) {
-                if let Some(&first) = seen.get(name) {
-                    let problem = Problem::DuplicateProvider {
-                        value: name.clone(),
-                        first,
-                    };
-                    self.push(at("name"), Some(raw_name.span()), problem);
-                } else {
-                    seen.insert(name.clone(), i);
-                }
-            }
-            let upstream = self.req(&at("upstream"), span, p.upstream.as_ref(), |v| {
-                value::upstream(v)
-            });
-            let mut services = BTreeMap::new();
-            for (id, base) in p.services.as_ref().map(|t| &t.value).into_iter().flatten() {
-                let key = format!("{}.{}", at("services"), key_segment(id));
-                if let Err(problem) = value::service_id(id) {
-                    self.push(key.clone(), Some(base.span()), problem);
-                }
-                if let Some(url) = self.opt(&key, Some(base), |v| value::upstream(v)) {
-                    services.insert(id.clone(), url);
-                }
-            }
-            let authorization_server = self.opt(
-                &at("authorization_server"),
-                p.authorization_server.as_ref(),
-                |v| value::upstream(v),
-            );
-            if let (Some(name), Some(upstream)) = (name, upstream) {
-                out.push(Provider {
-                    name,
-                    upstream,
-                    services,
-                    authorization_server,
-                });
-            }
-        }
-        (out, seen.into_keys().collect())
-    }
-
-    fn glg(&mut self, i: usize, raw: &Table<raw::RawGlg>, served: &BTreeSet<String>) -> Glg {
-        let span = raw.span.clone();
-        let g = &raw.value;
-        let at = |key: &str| format!("glg[{i}].{key}");
-        let id = self.req(&at("id"), span.clone(), g.id.as_ref(), |v| {
-            value::non_empty(v)
-        });
-        let provider = self.req(&at("provider"), span.clone(), g.provider.as_ref(), |v| {
-            let name = value::provider_name(v)?;
-            if !served.contains(&name) {
-                return Err(Problem::ProviderNotServed { value: name });
-            }
-            Ok(name)
-        });
-        let copy_service = self.req(
-            &at("copy_service"),
-            span.clone(),
-            g.copy_service.as_ref(),
-            |v| value::service_id(v),
-        );
-        let original_service = self.req(
-            &at("original_service"),
-            span.clone(),
-            g.original_service.as_ref(),
-            |v| value::service_id(v),
-        );
-        let mut dvps = Vec::new();
-        for (j, dvp) in g
-            .dvps
-            .as_ref()
-            .map(S::get_ref)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            if let Some(d) = self.opt(&format!("glg[{i}].dvps[{j}]"), Some(dvp), |v| {
-                value::non_empty(v)
-            }) {
-                dvps.push(d);
-            }
-        }
-        let start = self.req(&at("start"), span.clone(), g.start.as_ref(), |v| {
-            value::date(v)
-        });
-        let end = self.req(&at("end"), span, g.end.as_ref(), |v| value::date(v));
-        let extended_until = self.opt(&at("extended_until"), g.extended_until.as_ref(), |v| {
-            value::date(v)
-        });
-        Glg {
-            id: id.unwrap_or_default(),
-            provider: provider.unwrap_or_default(),
-            copy_service: copy_service.unwrap_or_default(),
-            original_service: original_service.unwrap_or_default(),
-            dvps,
-            start: start.unwrap_or_default(),
-            end: end.unwrap_or_default(),
-            extended_until,
-        }
     }
 
     fn audit(&mut self, raw: Option<&Table<raw::RawAudit>>) -> Audit {

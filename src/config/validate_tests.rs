@@ -1,7 +1,9 @@
-//! Tests for `validate`: one behaviour each, on small configs built from `MINIMAL`.
+//! Tests for loading (`parse`, `validate`, `entries`): one behaviour each, on small configs
+//! built from `MINIMAL`.
 
 use super::*;
 use crate::config::UrlProblem;
+use crate::glg::Glg;
 
 /// The smallest valid file: only required keys. Line numbers below refer to it.
 const MINIMAL: &str = r#"[lists]
