@@ -11,10 +11,15 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod entries;
+mod error;
+mod parse;
 pub mod raw;
 mod validate;
+mod value;
 
-pub use validate::{ConfigError, load, load_str};
+pub use error::{ConfigError, Issue, Problem, UrlProblem};
+pub use validate::{load, load_str};
 
 /// Where a list or a JWKS comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
