@@ -287,3 +287,17 @@ pub fn glg_status(path: &Path, at: Option<DateTime<FixedOffset>>, json: bool, ou
     }
     Ok(EXIT_OK)
 }
+
+/// `scopegate audit verify`: 0 when the chain is intact, 1 at the first broken line.
+pub fn audit_verify(path: &Path, out: &mut impl Write) -> std::io::Result<u8> {
+    match crate::audit::verify(path) {
+        Ok(report) => {
+            writeln!(out, "ok: {} records, hash chain intact", report.records)?;
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            writeln!(out, "broken: {e}")?;
+            Ok(EXIT_INVALID)
+        }
+    }
+}

@@ -6,17 +6,22 @@
 //! route, rewrite, forward, respond) → [`audit`] records the decision. [`admin`] and
 //! [`metrics`] serve operators; [`cli`] holds the operator commands.
 
+pub mod admin;
 pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
+pub mod gateway;
 pub mod glg;
 pub mod lists;
 pub mod metrics;
 pub mod policy;
 pub mod proxy;
 pub mod reason;
+pub mod refresh;
 pub mod scope;
+pub mod serve;
 pub mod server;
 pub mod snapshot;
 pub mod source;
