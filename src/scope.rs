@@ -173,7 +173,7 @@ impl Scope {
     }
 
     /// The gegevensdienst ids the scope names, in order, without duplicates.
-    /// Linear for the usual handful of tokens, hashed beyond [`DEDUP_LINEAR_MAX`] so that a
+    /// Linear for the usual handful of tokens, hashed beyond 32 tokens so that a
     /// scope of thousands of tokens stays cheap.
     pub fn service_ids(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = Vec::with_capacity(self.tokens.len());

@@ -6,10 +6,10 @@
 //! the config (that is [`crate::config`], which checks each GLG's fields on their own) and
 //! does not decide requests (that is [`crate::policy`], which calls [`lookup_copy`]).
 //! `scopegate check` and config reloads call [`check`]; `scopegate glg status` and the admin
-//! API call [`status`].
+//! API call [`status()`].
 //!
 //! Submodules: [`calendar`] (Amsterdam days, calendar-month arithmetic), [`rules`] (the
-//! findings of [`check`]), [`status`] (the status row).
+//! findings of [`check`]), [`mod@status`] (the status row).
 
 use chrono::NaiveDate;
 

@@ -9,6 +9,9 @@
 //! config order, or for the cooldown the one that starts later. Warnings are not produced
 //! for GLGs that have ended on `today`: they stay in the config only as history for the
 //! cooldown rule, and their ids are expected to have left the lists.
+//!
+//! `glg_copy_service_overlap` applies to any two GLGs, also of different ZAs, as SPEC §6
+//! words it; `glg_cooldown` only to GLGs of the same ZA and original service.
 
 use std::fmt;
 

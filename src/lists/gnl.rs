@@ -1,5 +1,5 @@
 //! (filled in by the lists work)
-use super::{Gnl, ListError};
+use super::{ListError, Gnl};
 
 /// Parses and validates a whole document; see the module docs for the accepted forms.
 pub fn parse(_xml: &[u8]) -> Result<Gnl, ListError> {
