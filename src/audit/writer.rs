@@ -1,0 +1,288 @@
+//! The one writer of an audit file: group commit on a dedicated thread.
+//!
+//! The writer takes the first queued message, gathers whatever else is queued (in buffered
+//! mode it also waits up to [`BUFFER_INTERVAL`] for more), chains and encodes the records,
+//! writes them with one `write_all`, syncs once and then answers every waiter of the batch
+//! with the same outcome. While it syncs, new records queue up and form the next batch, so
+//! many concurrent durable records cost about one `fdatasync` per batch.
+//!
+//! A failed batch is cut back off the file (so the chain on disk stays whole) and reported
+//! to all its waiters; the chain continues from the last good record, so the log works
+//! again as soon as the disk does. It runs on its own thread with a current-thread tokio
+//! runtime for its timers, so blocking file IO never stalls the gateway's runtime.
+//!
+//! Does not decide what is recorded; [`super::AuditLog`] feeds it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::AuditError;
+use super::file::Sink;
+use super::record::{Record, encode};
+use crate::config::AuditMode;
+
+/// Most records in one batch.
+pub(crate) const MAX_BATCH: usize = 4096;
+/// How long a buffered batch waits for company.
+pub(crate) const BUFFER_INTERVAL: Duration = Duration::from_millis(50);
+
+pub(crate) type Done = oneshot::Sender<Result<(), AuditError>>;
+
+pub(crate) enum Msg {
+    /// `done` is answered once the record is synced (durable mode) or is `None` (buffered).
+    Record { rec: Record, done: Option<Done> },
+    /// Answered once everything queued before it is synced; `stop` then ends the writer.
+    Flush { done: Done, stop: bool },
+}
+
+impl Msg {
+    fn is_flush(&self) -> bool {
+        matches!(self, Msg::Flush { .. })
+    }
+
+    fn is_stop(&self) -> bool {
+        matches!(self, Msg::Flush { stop: true, .. })
+    }
+}
+
+/// Counters shared with every [`super::AuditLog`] handle.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub records: AtomicU64,
+    pub batches: AtomicU64,
+    pub failed_records: AtomicU64,
+}
+
+pub(crate) struct Writer<S> {
+    sink: S,
+    mode: AuditMode,
+    /// `hash` of the last record on disk.
+    prev_hash: String,
+    /// Bytes of whole, synced records.
+    len: u64,
+    /// A failed batch could not be cut back yet.
+    dirty: bool,
+    counters: Arc<Counters>,
+}
+
+impl<S: Sink> Writer<S> {
+    pub(crate) fn new(
+        sink: S,
+        mode: AuditMode,
+        prev_hash: String,
+        len: u64,
+        counters: Arc<Counters>,
+    ) -> Writer<S> {
+        Writer {
+            sink,
+            mode,
+            prev_hash,
+            len,
+            dirty: false,
+            counters,
+        }
+    }
+
+    /// Runs until a stop message, or until every sender is gone and the queue is empty.
+    pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            if self.mode == AuditMode::Buffered && !batch[0].is_flush() {
+                let deadline = tokio::time::Instant::now() + BUFFER_INTERVAL;
+                while batch.len() < MAX_BATCH {
+                    match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(msg)) => {
+                            let flush = msg.is_flush();
+                            batch.push(msg);
+                            if flush {
+                                break;
+                            }
+                        }
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+            }
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(msg) => batch.push(msg),
+                    Err(_) => break,
+                }
+            }
+            if batch.iter().any(Msg::is_stop) {
+                // Refuse new messages; what is already queued still goes in this batch.
+                rx.close();
+                while let Ok(msg) = rx.try_recv() {
+                    batch.push(msg);
+                }
+            }
+            self.commit(batch);
+        }
+    }
+
+    /// Writes and syncs one batch, then answers its waiters.
+    fn commit(&mut self, batch: Vec<Msg>) {
+        let mut bytes = Vec::new();
+        let mut prev = self.prev_hash.clone();
+        let mut count = 0u64;
+        let mut waiters = Vec::new();
+        for msg in batch {
+            match msg {
+                Msg::Record { rec, done } => match encode(&rec, &prev) {
+                    Ok(line) => {
+                        bytes.extend_from_slice(line.text.as_bytes());
+                        prev = line.hash;
+                        count += 1;
+                        waiters.extend(done);
+                    }
+                    Err(e) => {
+                        self.counters.failed_records.fetch_add(1, Ordering::Relaxed);
+                        if let Some(done) = done {
+                            let _ = done.send(Err(AuditError::Encode(Arc::new(e))));
+                        }
+                    }
+                },
+                Msg::Flush { done, .. } => waiters.push(done),
+            }
+        }
+        let outcome = self.persist(&bytes).map_err(Arc::new);
+        match &outcome {
+            Ok(()) => {
+                self.prev_hash = prev;
+                self.len += bytes.len() as u64;
+                if count > 0 {
+                    self.counters.records.fetch_add(count, Ordering::Relaxed);
+                    self.counters.batches.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Err(e) => {
+                self.counters
+                    .failed_records
+                    .fetch_add(count, Ordering::Relaxed);
+                tracing::error!(audit.records = count, error = %e, "audit batch not written");
+            }
+        }
+        for done in waiters {
+            let _ = done.send(outcome.clone().map_err(AuditError::Write));
+        }
+    }
+
+    /// Appends and syncs `bytes`; on failure cuts the file back to its last whole record.
+    fn persist(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if self.dirty {
+            self.sink.truncate(self.len)?;
+            self.dirty = false;
+        }
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let written = self.sink.append(bytes).and_then(|()| self.sink.sync());
+        if written.is_err() {
+            self.dirty = self.sink.truncate(self.len).is_err();
+        }
+        written
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::record::{Decision, GENESIS_HASH, Kind};
+    use crate::audit::verify::check_line;
+    use std::io;
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+
+    /// An in-memory file whose appends can be made to fail halfway, like a full disk.
+    #[derive(Clone, Default)]
+    struct FlakySink {
+        bytes: Arc<Mutex<Vec<u8>>>,
+        failing: Arc<AtomicBool>,
+    }
+
+    impl Sink for FlakySink {
+        fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+            let mut file = self
+                .bytes
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?;
+            if self.failing.load(Ordering::SeqCst) {
+                file.extend_from_slice(&bytes[..bytes.len() / 2]);
+                return Err(io::Error::from(io::ErrorKind::StorageFull));
+            }
+            file.extend_from_slice(bytes);
+            Ok(())
+        }
+
+        fn sync(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+
+        fn truncate(&mut self, len: u64) -> io::Result<()> {
+            let mut file = self
+                .bytes
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?;
+            file.truncate(len as usize);
+            Ok(())
+        }
+    }
+
+    fn record(path: &str) -> Record {
+        Record::new(
+            chrono::Utc::now(),
+            Kind::Resource,
+            "req",
+            Decision::Allow,
+            "GET",
+            path,
+        )
+    }
+
+    async fn durable(tx: &mpsc::Sender<Msg>, path: &str) -> Result<(), AuditError> {
+        let (done, answer) = oneshot::channel();
+        let msg = Msg::Record {
+            rec: record(path),
+            done: Some(done),
+        };
+        tx.send(msg).await.map_err(|_| AuditError::Closed)?;
+        answer.await.map_err(|_| AuditError::Closed)?
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_is_cut_back_and_the_chain_resumes_when_the_disk_recovers() {
+        let sink = FlakySink::default();
+        let counters = Arc::new(Counters::default());
+        let writer = Writer::new(
+            sink.clone(),
+            AuditMode::Durable,
+            GENESIS_HASH.into(),
+            0,
+            counters.clone(),
+        );
+        let (tx, rx) = mpsc::channel(16);
+        let task = tokio::spawn(writer.run(rx));
+
+        durable(&tx, "/one").await.unwrap();
+        sink.failing.store(true, Ordering::SeqCst);
+        let failed = durable(&tx, "/lost").await;
+        assert!(matches!(failed, Err(AuditError::Write(_))), "{failed:?}");
+        sink.failing.store(false, Ordering::SeqCst);
+        durable(&tx, "/two").await.unwrap();
+        drop(tx);
+        task.await.unwrap();
+
+        let bytes = sink.bytes.lock().unwrap().clone();
+        let text = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].contains("\"path\":\"/one\""));
+        assert!(lines[1].contains("\"path\":\"/two\""));
+        let first = check_line(lines[0].as_bytes(), GENESIS_HASH).unwrap();
+        assert!(check_line(lines[1].as_bytes(), &first).is_ok());
+        assert_eq!(counters.records.load(Ordering::SeqCst), 2);
+        assert_eq!(counters.failed_records.load(Ordering::SeqCst), 1);
+    }
+}
