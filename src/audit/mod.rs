@@ -134,13 +134,16 @@ impl AuditLog {
     pub async fn record(&self, rec: Record) -> Result<(), AuditError> {
         match self.mode {
             AuditMode::Buffered => {
-                let msg = Msg::Record { rec, done: None };
+                let msg = Msg::Record {
+                    rec: Box::new(rec),
+                    done: None,
+                };
                 self.tx.send(msg).await.map_err(|_| AuditError::Closed)
             }
             AuditMode::Durable => {
                 let (done, answer) = oneshot::channel();
                 let msg = Msg::Record {
-                    rec,
+                    rec: Box::new(rec),
                     done: Some(done),
                 };
                 self.tx.send(msg).await.map_err(|_| AuditError::Closed)?;
