@@ -36,6 +36,10 @@
 //! the writer syncs in the background about every 50 ms; a failure is logged and counted
 //! ([`AuditLog::records_failed`]). [`AuditLog::shutdown`] writes and syncs what is queued.
 //!
+//! One [`AuditLog`] owns its file: open a path once per process, and call
+//! [`AuditLog::shutdown`] before opening it again (on a config reload that moves it, say).
+//! Two writers on one file would interleave two chains.
+//!
 //! This module does not rotate or ship files, and logs nothing about a record's content.
 
 mod file;
@@ -134,13 +138,16 @@ impl AuditLog {
     pub async fn record(&self, rec: Record) -> Result<(), AuditError> {
         match self.mode {
             AuditMode::Buffered => {
-                let msg = Msg::Record { rec, done: None };
+                let msg = Msg::Record {
+                    rec: Box::new(rec),
+                    done: None,
+                };
                 self.tx.send(msg).await.map_err(|_| AuditError::Closed)
             }
             AuditMode::Durable => {
                 let (done, answer) = oneshot::channel();
                 let msg = Msg::Record {
-                    rec,
+                    rec: Box::new(rec),
                     done: Some(done),
                 };
                 self.tx.send(msg).await.map_err(|_| AuditError::Closed)?;

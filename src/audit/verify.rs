@@ -249,10 +249,18 @@ mod tests {
         Some(s.to_string())
     }
 
+    /// Any string, with quotes, backslashes, control characters and `\n` well represented.
+    fn nasty_string() -> impl Strategy<Value = String> {
+        let tricky =
+            proptest::sample::select(vec!['"', '\\', '\n', '\r', '\0', '\u{1f}', '\u{2028}', '}']);
+        let char = prop_oneof![any::<char>(), tricky];
+        proptest::collection::vec(char, 0..40).prop_map(String::from_iter)
+    }
+
     proptest! {
         #[test]
         fn any_field_strings_make_a_line_that_verifies(
-            fields in proptest::collection::vec(any::<String>(), 11),
+            fields in proptest::collection::vec(nasty_string(), 11),
             status in any::<Option<u16>>(),
             upstream_ms in any::<Option<u64>>(),
             reason in proptest::sample::select(Reason::ALL.to_vec()),

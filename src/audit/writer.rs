@@ -33,7 +33,10 @@ pub(crate) type Done = oneshot::Sender<Result<(), AuditError>>;
 
 pub(crate) enum Msg {
     /// `done` is answered once the record is synced (durable mode) or is `None` (buffered).
-    Record { rec: Record, done: Option<Done> },
+    Record {
+        rec: Box<Record>,
+        done: Option<Done>,
+    },
     /// Answered once everything queued before it is synced; `stop` then ends the writer.
     Flush { done: Done, stop: bool },
 }
@@ -244,7 +247,7 @@ mod tests {
     async fn durable(tx: &mpsc::Sender<Msg>, path: &str) -> Result<(), AuditError> {
         let (done, answer) = oneshot::channel();
         let msg = Msg::Record {
-            rec: record(path),
+            rec: Box::new(record(path)),
             done: Some(done),
         };
         tx.send(msg).await.map_err(|_| AuditError::Closed)?;
