@@ -13,7 +13,7 @@ pub(super) fn parse(text: &str) -> Result<raw::RawConfig, Issue> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let line = e.inner().span().map(|s| line_of(text, s.start));
         let mut key = dotted(e.path());
-        let message = e.inner().message().trim_end().to_owned();
+        let message = e.inner().message().trim_end().replace('\n', "; ");
         let problem = if let Some(rest) = message.strip_prefix("unknown field `") {
             let (field, expected) = rest.split_once("`, ").unwrap_or((rest, ""));
             // serde's path usually ends with the unknown key already; make sure it does.

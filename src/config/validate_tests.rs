@@ -971,3 +971,12 @@ fn names_the_table_header_line_for_keys_missing_from_it() {
         ]
     );
 }
+
+#[test]
+fn keeps_a_toml_syntax_error_on_one_line() {
+    let shown = load_str("[server\n", None).err().map(|e| e.to_string());
+    assert_eq!(
+        shown.as_deref(),
+        Some("<config>:1: invalid table header; expected `.`, `]`")
+    );
+}
