@@ -38,9 +38,11 @@ pub async fn handle(gw: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> 
                 )
             }
         },
-        (_, "/healthz" | "/readyz" | "/metrics" | "/admin/lists" | "/admin/glg" | "/admin/decide" | "/admin/reload") => {
-            text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
-        }
+        (
+            _,
+            "/healthz" | "/readyz" | "/metrics" | "/admin/lists" | "/admin/glg" | "/admin/decide"
+            | "/admin/reload",
+        ) => text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"),
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
     }
 }
@@ -129,7 +131,9 @@ fn metrics(gw: &Gateway) -> Response<Body> {
     let mut resp = Response::new(respond::full(text));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        header::HeaderValue::from_static(
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        ),
     );
     resp
 }
@@ -141,7 +145,10 @@ fn lists(gw: &Gateway) -> Value {
         return json!({"loaded": false});
     };
     let l = &s.lists;
-    let entry = |kind: ListKind, source: Option<String>, header: Option<&crate::lists::ListHeader>, rows: usize| {
+    let entry = |kind: ListKind,
+                 source: Option<String>,
+                 header: Option<&crate::lists::ListHeader>,
+                 rows: usize| {
         let loaded_at = l.loaded_at.each().find(|(k, _)| *k == kind).map(|(_, t)| t);
         json!({
             "list": kind.name(),
@@ -170,7 +177,12 @@ fn lists(gw: &Gateway) -> Value {
 fn glgs(gw: &Gateway) -> Value {
     let cur = gw.current();
     let today = glg::amsterdam_today(gw.clock.now());
-    let rows: Vec<glg::Status> = cur.config.glgs.iter().map(|g| glg::status(g, today)).collect();
+    let rows: Vec<glg::Status> = cur
+        .config
+        .glgs
+        .iter()
+        .map(|g| glg::status(g, today))
+        .collect();
     serde_json::to_value(rows).unwrap_or(Value::Null)
 }
 
@@ -195,7 +207,10 @@ fn decide(gw: &Gateway, query: Option<&str>) -> Response<Body> {
     let url = match url::Url::parse(&url) {
         Ok(u) => u,
         Err(e) => {
-            return json_response(StatusCode::BAD_REQUEST, &json!({"error": format!("url: {e}")}));
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": format!("url: {e}")}),
+            );
         }
     };
     let cur = gw.current();
@@ -213,5 +228,8 @@ fn decide(gw: &Gateway, query: Option<&str>) -> Response<Body> {
         scope: &scope,
     };
     let d = policy::decide(snap, &req, gw.clock.now());
-    json_response(StatusCode::OK, &serde_json::to_value(&d).unwrap_or(Value::Null))
+    json_response(
+        StatusCode::OK,
+        &serde_json::to_value(&d).unwrap_or(Value::Null),
+    )
 }

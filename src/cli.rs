@@ -144,7 +144,11 @@ fn print_config_error(out: &mut impl Write, e: &config::ConfigError) -> std::io:
 }
 
 /// `scopegate check`: 0 valid (warnings allowed), 1 invalid.
-pub async fn check(path: &Path, at: Option<DateTime<FixedOffset>>, out: &mut impl Write) -> std::io::Result<u8> {
+pub async fn check(
+    path: &Path,
+    at: Option<DateTime<FixedOffset>>,
+    out: &mut impl Write,
+) -> std::io::Result<u8> {
     let config = match config::load(path) {
         Ok(c) => c,
         Err(e) => {
@@ -155,7 +159,11 @@ pub async fn check(path: &Path, at: Option<DateTime<FixedOffset>>, out: &mut imp
     let now = instant(at);
     let lists = load_lists(&config, now, out).await?;
     let today = glg::amsterdam_today(now);
-    let findings = glg::check(&config.glgs, lists.as_ref().map(|l| (&*l.zal, &*l.ocl)), today);
+    let findings = glg::check(
+        &config.glgs,
+        lists.as_ref().map(|l| (&*l.zal, &*l.ocl)),
+        today,
+    );
     let mut errors = usize::from(lists.is_none());
     let mut warnings = 0;
     for f in &findings {
@@ -203,7 +211,11 @@ pub async fn decide(
     let url = match url::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
         Ok(u) => {
-            writeln!(out, "error usage --url: scheme {} is not http or https", u.scheme())?;
+            writeln!(
+                out,
+                "error usage --url: scheme {} is not http or https",
+                u.scheme()
+            )?;
             return Ok(EXIT_USAGE);
         }
         Err(e) => {
@@ -232,12 +244,24 @@ pub async fn decide(
     };
     let d = policy::decide(&snap, &req, now);
     if json {
-        writeln!(out, "{}", serde_json::to_string(&d).map_err(std::io::Error::other)?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&d).map_err(std::io::Error::other)?
+        )?;
     } else {
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-        writeln!(out, "decision           {}", if d.is_allow() { "allow" } else { "deny" })?;
+        writeln!(
+            out,
+            "decision           {}",
+            if d.is_allow() { "allow" } else { "deny" }
+        )?;
         if let Some(r) = d.reason {
-            writeln!(out, "reason             {r} ({})", d.detail.as_deref().unwrap_or(""))?;
+            writeln!(
+                out,
+                "reason             {r} ({})",
+                d.detail.as_deref().unwrap_or("")
+            )?;
         }
         writeln!(out, "provider           {}", show(&d.provider))?;
         writeln!(out, "requested_service  {}", show(&d.requested_service))?;
@@ -249,7 +273,12 @@ pub async fn decide(
 }
 
 /// `scopegate glg status`: always 0 once the config loads (1 when it does not).
-pub fn glg_status(path: &Path, at: Option<DateTime<FixedOffset>>, json: bool, out: &mut impl Write) -> std::io::Result<u8> {
+pub fn glg_status(
+    path: &Path,
+    at: Option<DateTime<FixedOffset>>,
+    json: bool,
+    out: &mut impl Write,
+) -> std::io::Result<u8> {
     let config = match config::load(path) {
         Ok(c) => c,
         Err(e) => {
@@ -260,13 +289,26 @@ pub fn glg_status(path: &Path, at: Option<DateTime<FixedOffset>>, json: bool, ou
     let today = glg::amsterdam_today(instant(at));
     let rows: Vec<glg::Status> = config.glgs.iter().map(|g| glg::status(g, today)).collect();
     if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&rows).map_err(std::io::Error::other)?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(std::io::Error::other)?
+        )?;
         return Ok(EXIT_OK);
     }
     writeln!(
         out,
         "{:<20} {:<30} {:>6} {:>8} {:<9} {:<10} {:<10} {:>9} {:<9} {:<10}",
-        "GLG", "PROVIDER", "COPY", "ORIGINAL", "PHASE", "FIRST_DAY", "LAST_DAY", "DAYS_LEFT", "EXTENSION", "NEXT_START"
+        "GLG",
+        "PROVIDER",
+        "COPY",
+        "ORIGINAL",
+        "PHASE",
+        "FIRST_DAY",
+        "LAST_DAY",
+        "DAYS_LEFT",
+        "EXTENSION",
+        "NEXT_START"
     )?;
     for r in &rows {
         let phase = serde_json::to_value(r.phase).map_err(std::io::Error::other)?;

@@ -265,7 +265,10 @@ pub async fn start(config: Config, opts: StartOptions) -> Result<Running, StartE
         let service = move |req, conn| proxy::handle(gw.clone(), req, conn);
         let report = server::serve(listener, service, opts, Running::stopped(&stop_rx)).await;
         if report.aborted > 0 {
-            tracing::warn!(connections = report.aborted, "connections aborted at the end of the drain");
+            tracing::warn!(
+                connections = report.aborted,
+                "connections aborted at the end of the drain"
+            );
         }
     });
     let gw = gateway.clone();

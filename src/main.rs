@@ -20,7 +20,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let code = match cli.command {
@@ -32,7 +34,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             url,
             at,
             json,
-        } => runtime.block_on(cli::decide(&config, &client, &scope, &url, at, json, &mut out))?,
+        } => runtime.block_on(cli::decide(
+            &config, &client, &scope, &url, at, json, &mut out,
+        ))?,
         Command::Glg {
             command: GlgCommand::Status { config, at, json },
         } => cli::glg_status(&config, at, json, &mut out)?,

@@ -91,7 +91,11 @@ impl Metrics {
         let list_changes = Family::<ListLabels, Counter>::default();
         let glg_active = Family::<GlgLabels, Gauge>::default();
         let audit_records = Counter::default();
-        registry.register(REQUESTS, "Decisions by outcome and reason", requests.clone());
+        registry.register(
+            REQUESTS,
+            "Decisions by outcome and reason",
+            requests.clone(),
+        );
         registry.register(
             REQUEST_DURATION,
             "Time from request head to response head",
@@ -102,16 +106,36 @@ impl Metrics {
             "Time the upstream took to answer with its response head",
             upstream_duration.clone(),
         );
-        registry.register(LIST_AGE, "Seconds since the list was last loaded successfully", list_age.clone());
-        registry.register(LIST_VOLGNUMMER, "Volgnummer of the list in force", list_volgnummer.clone());
+        registry.register(
+            LIST_AGE,
+            "Seconds since the list was last loaded successfully",
+            list_age.clone(),
+        );
+        registry.register(
+            LIST_VOLGNUMMER,
+            "Volgnummer of the list in force",
+            list_volgnummer.clone(),
+        );
         registry.register(
             LIST_REFRESH_FAILURES,
             "List loads that failed or were rejected",
             list_refresh_failures.clone(),
         );
-        registry.register(LIST_CHANGES, "List replacements by a higher Volgnummer", list_changes.clone());
-        registry.register(GLG_ACTIVE, "1 while the GLG's copy service carries traffic", glg_active.clone());
-        registry.register(AUDIT_RECORDS, "Audit records written", audit_records.clone());
+        registry.register(
+            LIST_CHANGES,
+            "List replacements by a higher Volgnummer",
+            list_changes.clone(),
+        );
+        registry.register(
+            GLG_ACTIVE,
+            "1 while the GLG's copy service carries traffic",
+            glg_active.clone(),
+        );
+        registry.register(
+            AUDIT_RECORDS,
+            "Audit records written",
+            audit_records.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -147,7 +171,9 @@ impl Metrics {
     }
 
     pub fn list_changed(&self, kind: ListKind) {
-        self.list_changes.get_or_create(&ListLabels { list: kind.name() }).inc();
+        self.list_changes
+            .get_or_create(&ListLabels { list: kind.name() })
+            .inc();
     }
 
     /// Prometheus text exposition, with the state gauges set from `state` first.
@@ -206,10 +232,22 @@ mod tests {
             glgs: vec![("glg-umch-51", true), ("glg-old", false)],
             audit_records: 3,
         });
-        assert!(text.contains(r#"scopegate_list_age_seconds{list="zal"} 12.5"#), "{text}");
-        assert!(text.contains(r#"scopegate_list_volgnummer{list="zal"} 6.0"#), "{text}");
-        assert!(text.contains(r#"scopegate_glg_active{glg="glg-umch-51"} 1"#), "{text}");
-        assert!(text.contains(r#"scopegate_glg_active{glg="glg-old"} 0"#), "{text}");
+        assert!(
+            text.contains(r#"scopegate_list_age_seconds{list="zal"} 12.5"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"scopegate_list_volgnummer{list="zal"} 6.0"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"scopegate_glg_active{glg="glg-umch-51"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"scopegate_glg_active{glg="glg-old"} 0"#),
+            "{text}"
+        );
         assert!(text.contains("scopegate_audit_records_total 3"), "{text}");
     }
 
@@ -219,7 +257,13 @@ mod tests {
         m.decision(None, Duration::from_micros(300));
         m.upstream(Duration::from_micros(200));
         let text = m.encode(&empty());
-        assert!(text.contains("scopegate_request_duration_seconds_bucket"), "{text}");
-        assert!(text.contains("scopegate_upstream_duration_seconds_count 1"), "{text}");
+        assert!(
+            text.contains("scopegate_request_duration_seconds_bucket"),
+            "{text}"
+        );
+        assert!(
+            text.contains("scopegate_upstream_duration_seconds_count 1"),
+            "{text}"
+        );
     }
 }

@@ -134,8 +134,7 @@ pub fn decide(snap: &Snapshot, req: &ResourceRequest<'_>, now: DateTime<Utc>) ->
     } else {
         None
     };
-    let (id, rest) = match match_endpoint(za, &ids, host, req.path, snap.config.server.match_host)
-    {
+    let (id, rest) = match match_endpoint(za, &ids, host, req.path, snap.config.server.match_host) {
         EndpointMatch::One { id, rest } => (id, rest),
         EndpointMatch::None => {
             let detail = format!("{} is under no resource endpoint of the scope", req.path);
@@ -157,7 +156,8 @@ pub fn decide(snap: &Snapshot, req: &ResourceRequest<'_>, now: DateTime<Utc>) ->
     let effective = match glg::lookup_copy(&snap.config.glgs, provider_name, id, today) {
         CopyLookup::NotACopy => id,
         CopyLookup::NotLive => {
-            let detail = format!("no GLG for copy service {id} of {provider_name} is live on {today}");
+            let detail =
+                format!("no GLG for copy service {id} of {provider_name} is live on {today}");
             return d.deny(Reason::GlgNotActive, detail);
         }
         CopyLookup::Live(g) => {

@@ -45,16 +45,22 @@ pub async fn run(gw: Arc<Gateway>, stop: impl Future<Output = ()>) {
             () = tokio::time::sleep(delay) => {}
         }
         let report = refresh_once(&gw).await;
-        failures = if report.failed.is_empty() { 0 } else { failures.saturating_add(1) };
+        failures = if report.failed.is_empty() {
+            0
+        } else {
+            failures.saturating_add(1)
+        };
     }
 }
 
 /// ±10 % so that many gateways do not hit the list server in step.
 fn jitter(interval: Duration) -> Duration {
-    let nanos = u64::from(std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0));
+    let nanos = u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0),
+    );
     let spread = interval / 10;
     let offset = spread.mul_f64((nanos % 2001) as f64 / 1000.0);
     interval.saturating_sub(spread) + offset
@@ -88,7 +94,11 @@ impl Candidate {
     }
 }
 
-async fn fetch(kind: ListKind, source: &Source, http: &reqwest::Client) -> Result<Candidate, ListLoadError> {
+async fn fetch(
+    kind: ListKind,
+    source: &Source,
+    http: &reqwest::Client,
+) -> Result<Candidate, ListLoadError> {
     let bytes = source::fetch(source, http).await?;
     let parsed: Result<Candidate, ListError> = match kind {
         ListKind::Zal => lists::zal::parse(&bytes).map(|l| Candidate::Zal(Arc::new(l))),
@@ -188,7 +198,9 @@ fn merge(
         let (Some(zal), Some(ocl), true) = (zal, ocl, complete) else {
             return None;
         };
-        report.replaced.extend(sources(&config.lists).iter().map(|(k, _)| *k));
+        report
+            .replaced
+            .extend(sources(&config.lists).iter().map(|(k, _)| *k));
         tracing::info!("lists loaded; ready");
         return Some(cur.with_lists(ListSet {
             zal,
@@ -237,7 +249,10 @@ fn touch(times: &mut LoadTimes, kind: ListKind, now: DateTime<Utc>) {
     }
 }
 
-fn diff<K: Eq + Hash>(old: impl Iterator<Item = K>, new: impl Iterator<Item = K>) -> (usize, usize) {
+fn diff<K: Eq + Hash>(
+    old: impl Iterator<Item = K>,
+    new: impl Iterator<Item = K>,
+) -> (usize, usize) {
     let old: HashSet<K> = old.collect();
     let new: HashSet<K> = new.collect();
     (new.difference(&old).count(), old.difference(&new).count())
@@ -284,8 +299,13 @@ fn log_change(old: &ListSet, new: &Candidate, config: &Config) {
     for g in &config.glgs {
         match new {
             Candidate::Zal(l) => {
-                let before = old.zal.get(&g.provider).is_some_and(|z| z.offers(&g.copy_service));
-                let after = l.get(&g.provider).is_some_and(|z| z.offers(&g.copy_service));
+                let before = old
+                    .zal
+                    .get(&g.provider)
+                    .is_some_and(|z| z.offers(&g.copy_service));
+                let after = l
+                    .get(&g.provider)
+                    .is_some_and(|z| z.offers(&g.copy_service));
                 if before != after {
                     tracing::warn!(
                         glg.id = %g.id,
@@ -299,7 +319,10 @@ fn log_change(old: &ListSet, new: &Candidate, config: &Config) {
             }
             Candidate::Ocl(l) => {
                 for dvp in &g.dvps {
-                    let before = old.ocl.get(dvp).is_some_and(|c| c.qualified_for(&g.copy_service));
+                    let before = old
+                        .ocl
+                        .get(dvp)
+                        .is_some_and(|c| c.qualified_for(&g.copy_service));
                     let after = l.get(dvp).is_some_and(|c| c.qualified_for(&g.copy_service));
                     if before != after {
                         tracing::warn!(

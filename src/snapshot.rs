@@ -104,8 +104,6 @@ impl Snapshot {
 
     /// The `[[providers]]` entry for a ZA (full name with `@medmij`), if this DVZA serves it.
     pub fn provider(&self, name: &str) -> Option<&Provider> {
-        self.providers
-            .get(name)
-            .map(|&i| &self.config.providers[i])
+        self.providers.get(name).map(|&i| &self.config.providers[i])
     }
 }

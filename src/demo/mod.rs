@@ -184,7 +184,11 @@ fn example_config() -> Result<PathBuf, DemoError> {
     if built.is_file() {
         return Ok(built);
     }
-    Err(DemoError::NoConfig(format!("{} and {}", here.display(), built.display())))
+    Err(DemoError::NoConfig(format!(
+        "{} and {}",
+        here.display(),
+        built.display()
+    )))
 }
 
 /// Points an upstream URL at the stub, keeping its path.
@@ -212,7 +216,9 @@ pub async fn run(out: &mut impl Write) -> Result<u8, DemoError> {
     config.server.listen = "127.0.0.1:0".parse().map_err(std::io::Error::other)?;
     config.server.admin_listen = "127.0.0.1:0".parse().map_err(std::io::Error::other)?;
     config.tokens.jwks = Some(Source::Url(
-        jwks.url("/jwks.json").parse().map_err(std::io::Error::other)?,
+        jwks.url("/jwks.json")
+            .parse()
+            .map_err(std::io::Error::other)?,
     ));
     config.audit.path = audit_path.clone();
     for p in &mut config.providers {
@@ -297,7 +303,8 @@ pub async fn run(out: &mut impl Write) -> Result<u8, DemoError> {
             && reason.as_deref() == step.expect_reason
             && match step.expect_effective {
                 Some(eff) => {
-                    received.len() == 1 && received[0].header("x-medmij-gegevensdienst") == Some(eff)
+                    received.len() == 1
+                        && received[0].header("x-medmij-gegevensdienst") == Some(eff)
                 }
                 None => received.is_empty(),
             };

@@ -53,7 +53,11 @@ impl RecordingUpstream {
             let log = log.clone();
             async move {
                 let (parts, body) = req.into_parts();
-                let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                let body = body
+                    .collect()
+                    .await
+                    .map(|c| c.to_bytes())
+                    .unwrap_or_default();
                 let target = parts
                     .uri
                     .path_and_query()

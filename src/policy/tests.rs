@@ -96,7 +96,13 @@ fn zal() -> Zal {
                 "dubbelpraktijk@medmij",
                 vec![
                     service("48", &["https://fhir.dubbel.nl/fhir"]),
-                    service("49", &["https://fhir.dubbel.nl/fhir", "https://fhir.dubbel.nl/fhir/49"]),
+                    service(
+                        "49",
+                        &[
+                            "https://fhir.dubbel.nl/fhir",
+                            "https://fhir.dubbel.nl/fhir/49",
+                        ],
+                    ),
                 ],
             ),
             za(
@@ -134,7 +140,15 @@ fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-fn glg(id: &str, provider: &str, copy: &str, original: &str, dvps: &[&str], dates: [&str; 2], ext: Option<&str>) -> Glg {
+fn glg(
+    id: &str,
+    provider: &str,
+    copy: &str,
+    original: &str,
+    dvps: &[&str],
+    dates: [&str; 2],
+    ext: Option<&str>,
+) -> Glg {
     Glg {
         id: id.into(),
         provider: provider.into(),
@@ -199,13 +213,41 @@ fn config(match_host: bool) -> Config {
                 "http://127.0.0.1:8081/fhir",
                 &[("48", "http://127.0.0.1:8083/huisarts/")],
             ),
-            provider("ziekenhuisamstelland@medmij", "http://127.0.0.1:8084/r4", &[]),
+            provider(
+                "ziekenhuisamstelland@medmij",
+                "http://127.0.0.1:8084/r4",
+                &[],
+            ),
             provider("dubbelpraktijk@medmij", "http://127.0.0.1:8085", &[]),
         ],
         glgs: vec![
-            glg("glg-umch-51", "umcharderwijk@medmij", "9051", "51", &[GLG_DVP, LISTED_DVP], ["2026-11-01", "2027-01-31"], Some("2027-02-28")),
-            glg("glg-umch-48-2026", "umcharderwijk@medmij", "9048", "48", &[GLG_DVP], ["2026-03-01", "2026-05-31"], None),
-            glg("glg-amstel-51", "ziekenhuisamstelland@medmij", "9051", "51", &[OTHER_DVP], ["2026-10-15", "2027-01-14"], None),
+            glg(
+                "glg-umch-51",
+                "umcharderwijk@medmij",
+                "9051",
+                "51",
+                &[GLG_DVP, LISTED_DVP],
+                ["2026-11-01", "2027-01-31"],
+                Some("2027-02-28"),
+            ),
+            glg(
+                "glg-umch-48-2026",
+                "umcharderwijk@medmij",
+                "9048",
+                "48",
+                &[GLG_DVP],
+                ["2026-03-01", "2026-05-31"],
+                None,
+            ),
+            glg(
+                "glg-amstel-51",
+                "ziekenhuisamstelland@medmij",
+                "9051",
+                "51",
+                &[OTHER_DVP],
+                ["2026-10-15", "2027-01-14"],
+                None,
+            ),
         ],
         audit: config::Audit {
             path: "audit.jsonl".into(),
@@ -259,7 +301,12 @@ struct Allowed {
     upstream: &'static str,
 }
 
-fn allow(requested: &'static str, effective: &'static str, glg: Option<&'static str>, upstream: &'static str) -> Result<Allowed, Reason> {
+fn allow(
+    requested: &'static str,
+    effective: &'static str,
+    glg: Option<&'static str>,
+    upstream: &'static str,
+) -> Result<Allowed, Reason> {
     Ok(Allowed {
         requested,
         effective,
@@ -278,14 +325,24 @@ fn cases() -> Vec<Case> {
             client: GLG_DVP,
             scope: "umcharderwijk~9051",
             url: "https://medmij.umcharderwijk.nl/fhir-glg/Patient?_id=1",
-            expect: allow("9051", "51", Some("glg-umch-51"), "http://127.0.0.1:8081/fhir/Patient?_id=1"),
+            expect: allow(
+                "9051",
+                "51",
+                Some("glg-umch-51"),
+                "http://127.0.0.1:8081/fhir/Patient?_id=1",
+            ),
         },
         Case {
             name: "a GLG DVP listing the copy service on the later-form OCL is allowed",
             client: LISTED_DVP,
             scope: "umcharderwijk~9051",
             url: "https://medmij.umcharderwijk.nl/fhir-glg/Observation",
-            expect: allow("9051", "51", Some("glg-umch-51"), "http://127.0.0.1:8081/fhir/Observation"),
+            expect: allow(
+                "9051",
+                "51",
+                Some("glg-umch-51"),
+                "http://127.0.0.1:8081/fhir/Observation",
+            ),
         },
         // --- allowed: normal traffic side by side
         Case {
@@ -314,7 +371,12 @@ fn cases() -> Vec<Case> {
             client: OTHER_DVP,
             scope: "ziekenhuisamstelland~9051",
             url: "https://fhir.amstelland.nl/medmij-glg/Patient",
-            expect: allow("9051", "51", Some("glg-amstel-51"), "http://127.0.0.1:8084/r4/Patient"),
+            expect: allow(
+                "9051",
+                "51",
+                Some("glg-amstel-51"),
+                "http://127.0.0.1:8084/r4/Patient",
+            ),
         },
         Case {
             name: "another ZA's normal service passes for any OCL client",
@@ -456,8 +518,18 @@ fn every_case_of_the_table_decides_as_expected() {
             Ok(a) => {
                 assert_eq!(d.reason, None, "{}: {:?}", case.name, d.detail);
                 assert_eq!(d.decision, Verdict::Allow, "{}", case.name);
-                assert_eq!(d.requested_service.as_deref(), Some(a.requested), "{}", case.name);
-                assert_eq!(d.effective_service.as_deref(), Some(a.effective), "{}", case.name);
+                assert_eq!(
+                    d.requested_service.as_deref(),
+                    Some(a.requested),
+                    "{}",
+                    case.name
+                );
+                assert_eq!(
+                    d.effective_service.as_deref(),
+                    Some(a.effective),
+                    "{}",
+                    case.name
+                );
                 assert_eq!(d.glg.as_deref(), a.glg, "{}", case.name);
                 assert_eq!(d.upstream.as_deref(), Some(a.upstream), "{}", case.name);
             }
@@ -472,7 +544,10 @@ fn every_case_of_the_table_decides_as_expected() {
 
 #[test]
 fn every_policy_reason_code_has_a_case_in_the_table() {
-    let covered: HashSet<Reason> = cases().iter().filter_map(|c| c.expect.as_ref().err().copied()).collect();
+    let covered: HashSet<Reason> = cases()
+        .iter()
+        .filter_map(|c| c.expect.as_ref().err().copied())
+        .collect();
     for r in [
         Reason::ScopeMalformed,
         Reason::ClientUnknown,
@@ -491,7 +566,13 @@ fn every_policy_reason_code_has_a_case_in_the_table() {
 
 #[test]
 fn a_denial_keeps_what_was_learned_before_it() {
-    let d = run(&snapshot(true), OTHER_DVP, "umcharderwijk~9051", &format!("{UMCH}/fhir-glg/Patient"), now());
+    let d = run(
+        &snapshot(true),
+        OTHER_DVP,
+        "umcharderwijk~9051",
+        &format!("{UMCH}/fhir-glg/Patient"),
+        now(),
+    );
     assert_eq!(d.provider.as_deref(), Some("umcharderwijk@medmij"));
     assert_eq!(d.requested_service.as_deref(), Some("9051"));
     assert_eq!(d.glg.as_deref(), Some("glg-umch-51"));
@@ -502,21 +583,39 @@ fn a_denial_keeps_what_was_learned_before_it() {
 fn the_copy_service_is_refused_the_day_before_the_glg_starts() {
     // 2026-10-31 23:30 in Amsterdam (UTC+1) is still the day before the first day.
     let at = "2026-10-31T22:30:00Z".parse().unwrap();
-    let d = run(&snapshot(true), GLG_DVP, "umcharderwijk~9051", &format!("{UMCH}/fhir-glg/Patient"), at);
+    let d = run(
+        &snapshot(true),
+        GLG_DVP,
+        "umcharderwijk~9051",
+        &format!("{UMCH}/fhir-glg/Patient"),
+        at,
+    );
     assert_eq!(d.reason, Some(Reason::GlgNotActive));
 }
 
 #[test]
 fn the_copy_service_is_allowed_from_midnight_amsterdam_on_the_first_day() {
     let at = "2026-10-31T23:00:00Z".parse().unwrap();
-    let d = run(&snapshot(true), GLG_DVP, "umcharderwijk~9051", &format!("{UMCH}/fhir-glg/Patient"), at);
+    let d = run(
+        &snapshot(true),
+        GLG_DVP,
+        "umcharderwijk~9051",
+        &format!("{UMCH}/fhir-glg/Patient"),
+        at,
+    );
     assert_eq!(d.reason, None);
 }
 
 #[test]
 fn the_copy_service_is_allowed_on_the_last_day_of_the_extension() {
     let at = "2027-02-28T22:59:59Z".parse().unwrap();
-    let d = run(&snapshot(true), GLG_DVP, "umcharderwijk~9051", &format!("{UMCH}/fhir-glg/Patient"), at);
+    let d = run(
+        &snapshot(true),
+        GLG_DVP,
+        "umcharderwijk~9051",
+        &format!("{UMCH}/fhir-glg/Patient"),
+        at,
+    );
     assert_eq!(d.glg.as_deref(), Some("glg-umch-51"));
     assert_eq!(d.reason, None);
 }
@@ -524,15 +623,30 @@ fn the_copy_service_is_allowed_on_the_last_day_of_the_extension() {
 #[test]
 fn the_copy_service_is_refused_the_day_after_the_extension() {
     let at = "2027-02-28T23:00:00Z".parse().unwrap();
-    let d = run(&snapshot(true), GLG_DVP, "umcharderwijk~9051", &format!("{UMCH}/fhir-glg/Patient"), at);
+    let d = run(
+        &snapshot(true),
+        GLG_DVP,
+        "umcharderwijk~9051",
+        &format!("{UMCH}/fhir-glg/Patient"),
+        at,
+    );
     assert_eq!(d.reason, Some(Reason::GlgNotActive));
 }
 
 #[test]
 fn without_match_host_the_path_alone_selects_the_endpoint() {
-    let d = run(&snapshot(false), OTHER_DVP, "umcharderwijk~51", "https://elders.example/fhir/Patient", now());
+    let d = run(
+        &snapshot(false),
+        OTHER_DVP,
+        "umcharderwijk~51",
+        "https://elders.example/fhir/Patient",
+        now(),
+    );
     assert_eq!(d.reason, None);
-    assert_eq!(d.upstream.as_deref(), Some("http://127.0.0.1:8081/fhir/Patient"));
+    assert_eq!(
+        d.upstream.as_deref(),
+        Some("http://127.0.0.1:8081/fhir/Patient")
+    );
 }
 
 #[test]
@@ -545,7 +659,10 @@ fn a_missing_host_never_matches_when_hosts_are_matched() {
         client_id: OTHER_DVP,
         scope: "umcharderwijk~51",
     };
-    assert_eq!(decide(&snap, &req, now()).reason, Some(Reason::EndpointMismatch));
+    assert_eq!(
+        decide(&snap, &req, now()).reason,
+        Some(Reason::EndpointMismatch)
+    );
 }
 
 #[test]
@@ -558,7 +675,11 @@ fn encoded_slashes_and_backslashes_are_refused() {
             client_id: OTHER_DVP,
             scope: "umcharderwijk~51",
         };
-        assert_eq!(decide(&snapshot(true), &req, now()).reason, Some(Reason::RequestMalformed), "{path}");
+        assert_eq!(
+            decide(&snapshot(true), &req, now()).reason,
+            Some(Reason::RequestMalformed),
+            "{path}"
+        );
     }
 }
 
@@ -571,13 +692,27 @@ fn host_port_is_ignored_when_matching_hosts() {
 
 #[test]
 fn decision_json_has_exactly_the_contract_fields() {
-    let d = run(&snapshot(true), GLG_DVP, "umcharderwijk~9051", &format!("{UMCH}/fhir-glg/Patient"), now());
+    let d = run(
+        &snapshot(true),
+        GLG_DVP,
+        "umcharderwijk~9051",
+        &format!("{UMCH}/fhir-glg/Patient"),
+        now(),
+    );
     let v = serde_json::to_value(&d).unwrap();
     let mut keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
     keys.sort();
     assert_eq!(
         keys,
-        ["decision", "effective_service", "glg", "provider", "reason", "requested_service", "upstream"]
+        [
+            "decision",
+            "effective_service",
+            "glg",
+            "provider",
+            "reason",
+            "requested_service",
+            "upstream"
+        ]
     );
     assert_eq!(v["decision"], "allow");
     assert_eq!(v["reason"], serde_json::Value::Null);

@@ -84,7 +84,10 @@ async fn authorize(
 
     // 1. lists loaded and fresh
     let Some(snap) = &cur.snapshot else {
-        return Err((Reason::ListsUnavailable, Some("the lists have not been loaded yet".into())));
+        return Err((
+            Reason::ListsUnavailable,
+            Some("the lists have not been loaded yet".into()),
+        ));
     };
     if let Some(kind) = snap.lists.stale(ex.now, config.lists.max_stale) {
         let detail = format!("the {} is older than max_stale", kind.name());
@@ -92,27 +95,41 @@ async fn authorize(
     }
 
     // 2. client certificate host on the WHL
-    if config.server.tls.as_ref().is_some_and(|t| t.whitelist_check) {
+    if config
+        .server
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.whitelist_check)
+    {
         whitelisted(conn, snap).map_err(|d| (Reason::WhitelistDenied, Some(d)))?;
     }
 
     // 3. a bearer token in the Authorization header, and nowhere else
     if query_has_token(req.uri()) {
-        return Err((Reason::TokenInQuery, Some("access_token in the query string".into())));
+        return Err((
+            Reason::TokenInQuery,
+            Some("access_token in the query string".into()),
+        ));
     }
     let token = match bearer(req.headers()) {
         Bearer::Missing if is_form(req.headers()) => {
             let (req, has_token) = form_has_token(req).await;
             drop(req);
             return Err(if has_token {
-                (Reason::TokenInQuery, Some("access_token in the form body".into()))
+                (
+                    Reason::TokenInQuery,
+                    Some("access_token in the form body".into()),
+                )
             } else {
                 (Reason::TokenMissing, None)
             });
         }
         Bearer::Missing => return Err((Reason::TokenMissing, None)),
         Bearer::Malformed => {
-            return Err((Reason::TokenInvalid, Some("the Authorization header is not one Bearer token".into())));
+            return Err((
+                Reason::TokenInvalid,
+                Some("the Authorization header is not one Bearer token".into()),
+            ));
         }
         Bearer::Token(t) => t,
     };
@@ -137,8 +154,12 @@ async fn authorize(
     };
     let decision = policy::decide(snap, &rreq, ex.now);
     ex.record.provider.clone_from(&decision.provider);
-    ex.record.requested_service.clone_from(&decision.requested_service);
-    ex.record.effective_service.clone_from(&decision.effective_service);
+    ex.record
+        .requested_service
+        .clone_from(&decision.requested_service);
+    ex.record
+        .effective_service
+        .clone_from(&decision.effective_service);
     ex.record.glg.clone_from(&decision.glg);
     match decision.reason {
         Some(reason) => Err((reason, decision.detail)),
@@ -157,12 +178,27 @@ async fn forward(
 ) -> Response<Body> {
     let config = &cur.config;
     let Some(upstream) = decision.upstream.as_deref() else {
-        return deny(gw, ex, Reason::UpstreamUnavailable, Some("no upstream".into())).await;
+        return deny(
+            gw,
+            ex,
+            Reason::UpstreamUnavailable,
+            Some("no upstream".into()),
+        )
+        .await;
     };
     let Ok(uri) = upstream.parse::<Uri>() else {
-        return deny(gw, ex, Reason::UpstreamUnavailable, Some("upstream URL is not a URI".into())).await;
+        return deny(
+            gw,
+            ex,
+            Reason::UpstreamUnavailable,
+            Some("upstream URL is not a URI".into()),
+        )
+        .await;
     };
-    let authority = uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default();
+    let authority = uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .unwrap_or_default();
     let client_host = headers::client_host(req.headers(), req.uri());
     let (mut parts, body) = req.into_parts();
     let route = headers::UpstreamHeaders {
@@ -198,7 +234,10 @@ async fn forward(
     let upstream_started = Instant::now();
     let result = gw
         .upstream
-        .forward(Request::from_parts(parts, body), config.server.request_timeout)
+        .forward(
+            Request::from_parts(parts, body),
+            config.server.request_timeout,
+        )
         .await;
     let upstream_elapsed = upstream_started.elapsed();
     gw.metrics.upstream(upstream_elapsed);
@@ -234,7 +273,12 @@ async fn forward(
 }
 
 /// A denial: response, metrics, log and audit record (on disk first in durable mode).
-async fn deny(gw: &Gateway, mut ex: Exchange, reason: Reason, detail: Option<String>) -> Response<Body> {
+async fn deny(
+    gw: &Gateway,
+    mut ex: Exchange,
+    reason: Reason,
+    detail: Option<String>,
+) -> Response<Body> {
     ex.record.decision = audit::Decision::Deny;
     ex.record.reason = Some(reason);
     ex.record.status = Some(reason.status());
@@ -244,7 +288,12 @@ async fn deny(gw: &Gateway, mut ex: Exchange, reason: Reason, detail: Option<Str
     deny_unaudited(gw, &ex, reason, detail)
 }
 
-fn deny_unaudited(gw: &Gateway, ex: &Exchange, reason: Reason, detail: Option<String>) -> Response<Body> {
+fn deny_unaudited(
+    gw: &Gateway,
+    ex: &Exchange,
+    reason: Reason,
+    detail: Option<String>,
+) -> Response<Body> {
     gw.metrics.decision(Some(reason), ex.started.elapsed());
     tracing::info!(
         request.id = %ex.request_id,
@@ -262,7 +311,9 @@ fn whitelisted(conn: &ConnInfo, snap: &crate::snapshot::Snapshot) -> Result<(), 
     match (&conn.cert_host, &snap.lists.whl) {
         (Some(host), Some(whl)) if whl.contains(host) => Ok(()),
         (Some(host), Some(_)) => Err(format!("certificate host {host} is not on the whitelist")),
-        (Some(_), None) => Err("no whitelist is configured to check the certificate against".into()),
+        (Some(_), None) => {
+            Err("no whitelist is configured to check the certificate against".into())
+        }
         (None, _) => Err("no client certificate host to check against the whitelist".into()),
     }
 }
@@ -295,7 +346,9 @@ fn bearer(headers: &HeaderMap) -> Bearer {
     };
     match value.split_once(' ') {
         Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' ') =>
+            if scheme.eq_ignore_ascii_case("bearer")
+                && !token.is_empty()
+                && !token.contains(' ') =>
         {
             Bearer::Token(token.to_owned())
         }
@@ -315,7 +368,10 @@ fn is_form(headers: &HeaderMap) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// RFC 6750 §2.2 (form-encoded body parameter), refused: reads at most
