@@ -294,27 +294,6 @@ async fn the_audience_is_checked_when_configured() {
 }
 
 #[tokio::test]
-async fn validation_logs_never_contain_the_token() {
-    let (_guard, logs) = token_support::capture_logs();
-    let known = Issuer::generate(ISS, "k1").unwrap();
-    let stranger = Issuer::generate(ISS, "k9").unwrap();
-    let jwks = JwksServer::start(&[&known]).await;
-    let v = validator(&jwks).await;
-    jwks.fail_with(500);
-    let token = stranger.sign(&claims(5_000));
-    assert!(v.validate(&token, 1_000).await.is_err());
-    let good = known.sign(&claims(5_000));
-    assert!(v.validate(&good, 1_000).await.is_ok());
-    let text = logs.text();
-    assert!(text.contains("jwks refetch failed"), "{text}");
-    for secret in [&token, &good] {
-        for part in secret.split('.') {
-            assert!(!text.contains(part), "a token part leaked into the logs");
-        }
-    }
-}
-
-#[tokio::test]
 async fn a_missing_jwks_file_is_a_setup_error() {
     let dir = tempfile::tempdir().unwrap();
     let tokens = jwt_tokens(Source::File(dir.path().join("absent.json")));
