@@ -9,7 +9,12 @@ use scopegate::cli::{self, AuditCommand, Cli, Command, GlgCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // The demo prints a table on stdout; its log would only interleave with it.
+    let default_level = match cli.command {
+        Command::Serve { .. } => "info",
+        _ => "warn",
+    };
+    init_logging(default_level);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -50,10 +55,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-/// Logs go to stderr as structured lines; `RUST_LOG` overrides the default `info`.
-fn init_logging() {
+/// Logs go to stderr as structured lines; `RUST_LOG` overrides the default level.
+fn init_logging(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
