@@ -38,6 +38,11 @@ pub async fn run(path: &Path) -> Result<u8, ServeError> {
         },
     )
     .await?;
+    // One line on stdout for supervisors and tests that asked for port 0.
+    println!(
+        "scopegate listening addr={} admin_addr={}",
+        running.addr, running.admin_addr
+    );
     loop {
         tokio::select! {
             _ = term.recv() => break,
