@@ -195,7 +195,10 @@ mod tests {
     #[test]
     fn every_reason_serializes_as_its_code() {
         for r in Reason::ALL {
-            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.code()));
+            assert_eq!(
+                serde_json::to_value(r).unwrap(),
+                serde_json::json!(r.code())
+            );
         }
     }
 
@@ -210,13 +213,23 @@ mod tests {
     #[test]
     fn unauthenticated_denials_challenge_with_invalid_token_except_a_missing_token() {
         assert_eq!(Reason::TokenMissing.bearer_error(), Some(BearerError::None));
-        assert_eq!(Reason::TokenExpired.bearer_error(), Some(BearerError::InvalidToken));
-        assert_eq!(Reason::TokenInvalid.bearer_error(), Some(BearerError::InvalidToken));
+        assert_eq!(
+            Reason::TokenExpired.bearer_error(),
+            Some(BearerError::InvalidToken)
+        );
+        assert_eq!(
+            Reason::TokenInvalid.bearer_error(),
+            Some(BearerError::InvalidToken)
+        );
     }
 
     #[test]
     fn server_side_failures_carry_no_challenge_and_a_transient_issue() {
-        for r in [Reason::ListsUnavailable, Reason::UpstreamTimeout, Reason::AuditUnavailable] {
+        for r in [
+            Reason::ListsUnavailable,
+            Reason::UpstreamTimeout,
+            Reason::AuditUnavailable,
+        ] {
             assert_eq!(r.bearer_error(), None);
             assert_eq!(r.issue_code(), IssueCode::Transient);
         }

@@ -7,9 +7,16 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScopeToken {
     /// `<za>~<id>`
-    Service { za: String, id: String },
+    Service {
+        za: String,
+        id: String,
+    },
     /// `subscribe~<days>/<za>~<id>`
-    Subscribe { days: u32, za: String, id: String },
+    Subscribe {
+        days: u32,
+        za: String,
+        id: String,
+    },
     OnBehalfOf,
     OnBehalfOfChild,
 }

@@ -13,11 +13,17 @@ fn corpus_dir() -> &'static Path {
 
 /// Which parser a corpus file is for, from its folder or file name.
 fn parse(rel: &str, bytes: &[u8]) -> Result<(), String> {
-    let kind = if rel.starts_with("mutations/zal/") || rel.contains("Zorgaanbiederslijst") || rel.contains("zal_") {
+    let kind = if rel.starts_with("mutations/zal/")
+        || rel.contains("Zorgaanbiederslijst")
+        || rel.contains("zal_")
+    {
         "zal"
     } else if rel.starts_with("mutations/ocl/") || rel.contains("OAuthclientlist") {
         "ocl"
-    } else if rel.starts_with("mutations/whl/") || rel.contains("Whitelist") || rel.contains("whitelist") {
+    } else if rel.starts_with("mutations/whl/")
+        || rel.contains("Whitelist")
+        || rel.contains("whitelist")
+    {
         "whl"
     } else if rel.starts_with("mutations/gnl/") || rel.contains("Gegevensdienstnamenlijst") {
         "gnl"
@@ -53,14 +59,22 @@ fn scopegate_agrees_with_every_recorded_verdict() {
         checked += 1;
     }
     assert!(checked >= 14 + 4 * 30, "only {checked} corpus documents");
-    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }
 
 #[test]
 fn every_corpus_document_has_a_recorded_verdict() {
     let tsv = std::fs::read_to_string(corpus_dir().join("verdicts.tsv")).unwrap();
-    let recorded: std::collections::HashSet<&str> =
-        tsv.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split('\t').next()).collect();
+    let recorded: std::collections::HashSet<&str> = tsv
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .collect();
     for sub in ["examples", "mutations"] {
         let mut stack = vec![corpus_dir().join(sub)];
         while let Some(dir) = stack.pop() {
@@ -69,7 +83,12 @@ fn every_corpus_document_has_a_recorded_verdict() {
                 if path.is_dir() {
                     stack.push(path);
                 } else if path.extension().is_some_and(|e| e == "xml") {
-                    let rel = path.strip_prefix(corpus_dir()).unwrap().to_str().unwrap().to_string();
+                    let rel = path
+                        .strip_prefix(corpus_dir())
+                        .unwrap()
+                        .to_str()
+                        .unwrap()
+                        .to_string();
                     assert!(recorded.contains(rel.as_str()), "{rel} has no verdict");
                 }
             }

@@ -14,7 +14,7 @@ use std::time::Duration;
 pub mod raw;
 mod validate;
 
-pub use validate::{load, load_str, ConfigError};
+pub use validate::{ConfigError, load, load_str};
 
 /// Where a list or a JWKS comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -170,6 +170,9 @@ mod tests {
     #[test]
     fn quoting_truncates_long_values_and_escapes_newlines() {
         assert_eq!(quoted("a\nb"), "\"a\\nb\"");
-        assert_eq!(quoted(&"x".repeat(70)), format!("{:?}", "x".repeat(60) + "…"));
+        assert_eq!(
+            quoted(&"x".repeat(70)),
+            format!("{:?}", "x".repeat(60) + "…")
+        );
     }
 }

@@ -34,7 +34,8 @@ pub fn parse(xml: &[u8]) -> Result<Gnl, ListError> {
             }));
         }
         c.expect(El::Weergavenaam, El::Gegevensdienst)?;
-        let (naam, ()) = c.value(|s| xsd::length(s, 3, 50, "Weergavenaam", Rule::WeergavenaamLength))?;
+        let (naam, ()) =
+            c.value(|s| xsd::length(s, 3, 50, "Weergavenaam", Rule::WeergavenaamLength))?;
         c.expect_end(El::Gegevensdienst)?;
         names.insert(id.into(), naam.into());
     }

@@ -72,7 +72,10 @@ impl Volgnummer {
 
 impl Ord for Volgnummer {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.len().cmp(&other.0.len()).then_with(|| self.0.cmp(&other.0))
+        self.0
+            .len()
+            .cmp(&other.0.len())
+            .then_with(|| self.0.cmp(&other.0))
     }
 }
 
@@ -228,7 +231,10 @@ mod tests {
 
     #[test]
     fn volgnummer_accepts_plus_sign_and_leading_zeros_as_xsd_does() {
-        assert_eq!(Volgnummer::parse("+007").unwrap(), Volgnummer::parse("7").unwrap());
+        assert_eq!(
+            Volgnummer::parse("+007").unwrap(),
+            Volgnummer::parse("7").unwrap()
+        );
     }
 
     #[test]

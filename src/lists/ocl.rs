@@ -40,7 +40,10 @@ fn id_length(what: &'static str) -> impl Fn(&str) -> Result<(), Violation> {
     move |s| xsd::length(s, 1, 30, what, Rule::IdLength)
 }
 
-fn oauthclient(c: &mut Cursor<'_>, seen: &HashMap<Box<str>, OAuthClient>) -> Result<OAuthClient, ListError> {
+fn oauthclient(
+    c: &mut Cursor<'_>,
+    seen: &HashMap<Box<str>, OAuthClient>,
+) -> Result<OAuthClient, ListError> {
     c.expect(El::Hostname, El::OAuthclient)?;
     let (hostname, ()) = c.value(xsd::hostname)?;
     if seen.contains_key(&*hostname) {
@@ -51,7 +54,13 @@ fn oauthclient(c: &mut Cursor<'_>, seen: &HashMap<Box<str>, OAuthClient>) -> Res
     }
     c.expect(El::OAuthclientOrganisatienaam, El::OAuthclient)?;
     let (organisatienaam, ()) = c.value(|s| {
-        xsd::length(s, 3, 50, "OAuthclientOrganisatienaam", Rule::OrganisatienaamLength)
+        xsd::length(
+            s,
+            3,
+            50,
+            "OAuthclientOrganisatienaam",
+            Rule::OrganisatienaamLength,
+        )
     })?;
     let mut next = c.child()?;
     if next == Some(El::Vertegenwoordiging) {
@@ -73,7 +82,11 @@ fn oauthclient(c: &mut Cursor<'_>, seen: &HashMap<Box<str>, OAuthClient>) -> Res
         }
         Some(other) => return Err(c.unexpected(other, El::OAuthclient)),
     };
-    Ok(OAuthClient { hostname: hostname.into(), organisatienaam: organisatienaam.into(), gegevensdiensten })
+    Ok(OAuthClient {
+        hostname: hostname.into(),
+        organisatienaam: organisatienaam.into(),
+        gegevensdiensten,
+    })
 }
 
 /// `Interfaceversie+`; returns the union of their ids; the end tag is consumed.

@@ -47,7 +47,10 @@ pub fn parse(xml: &[u8]) -> Result<Whl, ListError> {
                 return Err(if text.chars().all(xsd::is_space) {
                     c.missing(El::Hostname, El::MedMijNode)
                 } else {
-                    c.error(Rule::UnexpectedText, format!("text {} in a release 1.1 MedMijNode", quoted(&text)))
+                    c.error(
+                        Rule::UnexpectedText,
+                        format!("text {} in a release 1.1 MedMijNode", quoted(&text)),
+                    )
                 });
             }
             (Content::Text(text), None | Some(Form::Release10)) => {

@@ -15,9 +15,9 @@ use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::{Namespace, ResolveResult};
 
+use super::error::{ListError, Rule, quoted};
 use super::xsd::{self, Violation};
 use super::{ListHeader, ListKind};
-use super::error::{ListError, Rule, quoted};
 
 const XSI: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
 
@@ -29,8 +29,12 @@ macro_rules! elements {
 
         impl El {
             fn from_local(local: &[u8]) -> El {
-                $(if local == stringify!($name).as_bytes() { return El::$name; })*
-                El::Other
+                #[allow(non_upper_case_globals)]
+                mod names { $(pub const $name: &[u8] = stringify!($name).as_bytes();)* }
+                match local {
+                    $(names::$name => El::$name,)*
+                    _ => El::Other,
+                }
             }
 
             pub const fn name(self) -> &'static str {
@@ -87,7 +91,14 @@ enum Tok<'a> {
     Start(El),
     End,
     Text(Cow<'a, str>),
+    /// Text of XSD whitespace only (ASCII), left undecoded.
+    Space(Cow<'a, [u8]>),
     Eof,
+}
+
+fn is_space_bytes(raw: &[u8]) -> bool {
+    raw.iter()
+        .all(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// A strict cursor over one list document.
@@ -141,8 +152,12 @@ impl<'a> Cursor<'a> {
             other_name: String::new(),
             seen_first_event: false,
         };
-        if let Some(at) = input.find(|c: char| !is_xml_char(c)) {
-            return Err(cursor.error_at(at as u64, Rule::NotWellFormed, "a character XML does not allow".into()));
+        if let Some(at) = first_non_xml_char(input) {
+            return Err(cursor.error_at(
+                at as u64,
+                Rule::NotWellFormed,
+                "a character XML does not allow".into(),
+            ));
         }
         Ok(cursor)
     }
@@ -158,10 +173,21 @@ impl<'a> Cursor<'a> {
     }
 
     fn error_at(&self, pos: u64, rule: Rule, detail: String) -> ListError {
-        let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(self.input.len());
-        let pos = (0..=pos).rev().find(|&p| self.input.is_char_boundary(p)).unwrap_or(0);
+        let pos = usize::try_from(pos)
+            .unwrap_or(usize::MAX)
+            .min(self.input.len());
+        let pos = (0..=pos)
+            .rev()
+            .find(|&p| self.input.is_char_boundary(p))
+            .unwrap_or(0);
         let (line, column) = line_col(&self.input[..pos], pos);
-        ListError { kind: self.kind, line, column, rule, detail: detail.into() }
+        ListError {
+            kind: self.kind,
+            line,
+            column,
+            rule,
+            detail: detail.into(),
+        }
     }
 
     fn name_of(&self, el: El) -> String {
@@ -175,10 +201,13 @@ impl<'a> Cursor<'a> {
     pub fn root(&mut self, root: El) -> Result<(), ListError> {
         match self.next()? {
             Tok::Start(el) if el == root => Ok(()),
-            Tok::Start(el) => {
-                Err(self.error(Rule::ElementOrder, format!("root is {}, not {}", self.name_of(el), root.name())))
+            Tok::Start(el) => Err(self.error(
+                Rule::ElementOrder,
+                format!("root is {}, not {}", self.name_of(el), root.name()),
+            )),
+            Tok::Text(_) | Tok::Space(_) => {
+                Err(self.error(Rule::NotWellFormed, "text before the root element".into()))
             }
-            Tok::Text(_) => Err(self.error(Rule::NotWellFormed, "text before the root element".into())),
             Tok::End | Tok::Eof => Err(self.error(Rule::NotWellFormed, "no root element".into())),
         }
     }
@@ -199,7 +228,10 @@ impl<'a> Cursor<'a> {
         self.expect(El::Volgnummer, root)?;
         let text = self.text()?;
         let volgnummer = xsd::positive_integer(&text).map_err(|v| self.invalid(v))?;
-        Ok(ListHeader { tijdstempel, volgnummer })
+        Ok(ListHeader {
+            tijdstempel,
+            volgnummer,
+        })
     }
 
     /// Reads simple content and checks it with `check`, attributing a violation to the
@@ -221,11 +253,20 @@ impl<'a> Cursor<'a> {
             match self.next()? {
                 Tok::Start(el) => return Ok(Some(el)),
                 Tok::End => return Ok(None),
+                Tok::Space(_) => {}
                 Tok::Text(t) if t.chars().all(super::xsd::is_space) => {}
                 Tok::Text(t) => {
-                    return Err(self.error(Rule::UnexpectedText, format!("text {} where only elements belong", quoted(t.trim()))));
+                    return Err(self.error(
+                        Rule::UnexpectedText,
+                        format!("text {} where only elements belong", quoted(t.trim())),
+                    ));
                 }
-                Tok::Eof => return Err(self.error(Rule::NotWellFormed, "document ends inside an element".into())),
+                Tok::Eof => {
+                    return Err(self.error(
+                        Rule::NotWellFormed,
+                        "document ends inside an element".into(),
+                    ));
+                }
             }
         }
     }
@@ -236,9 +277,17 @@ impl<'a> Cursor<'a> {
             Some(found) if found == el => Ok(()),
             Some(found) => Err(self.error(
                 Rule::ElementOrder,
-                format!("{} in {} where {} belongs", self.name_of(found), parent.name(), el.name()),
+                format!(
+                    "{} in {} where {} belongs",
+                    self.name_of(found),
+                    parent.name(),
+                    el.name()
+                ),
             )),
-            None => Err(self.error(Rule::Cardinality, format!("{} lacks {}", parent.name(), el.name()))),
+            None => Err(self.error(
+                Rule::Cardinality,
+                format!("{} lacks {}", parent.name(), el.name()),
+            )),
         }
     }
 
@@ -252,21 +301,28 @@ impl<'a> Cursor<'a> {
 
     /// An element `found` the content model of `parent` does not allow here.
     pub fn unexpected(&self, found: El, parent: El) -> ListError {
-        self.error(Rule::ElementOrder, format!("unexpected {} in {}", self.name_of(found), parent.name()))
+        self.error(
+            Rule::ElementOrder,
+            format!("unexpected {} in {}", self.name_of(found), parent.name()),
+        )
     }
 
     /// A required child `el` of `parent` is missing.
     pub fn missing(&self, el: El, parent: El) -> ListError {
-        self.error(Rule::Cardinality, format!("{} lacks {}", parent.name(), el.name()))
+        self.error(
+            Rule::Cardinality,
+            format!("{} lacks {}", parent.name(), el.name()),
+        )
     }
 
     /// The simple content of the element just opened, up to and including its end tag.
     pub fn text(&mut self) -> Result<Cow<'a, str>, ListError> {
         match self.content()? {
             Content::Text(t) => Ok(t),
-            Content::Child(el) => {
-                Err(self.error(Rule::ElementOrder, format!("{} inside text-only content", self.name_of(el))))
-            }
+            Content::Child(el) => Err(self.error(
+                Rule::ElementOrder,
+                format!("{} inside text-only content", self.name_of(el)),
+            )),
         }
     }
 
@@ -275,7 +331,12 @@ impl<'a> Cursor<'a> {
     pub fn content(&mut self) -> Result<Content<'a>, ListError> {
         let mut acc: Option<Cow<'a, str>> = None;
         loop {
-            match self.next()? {
+            let tok = match self.next()? {
+                Tok::Space(raw) => Tok::Text(self.decode_text(raw)?),
+                tok => tok,
+            };
+            match tok {
+                Tok::Space(_) => {}
                 Tok::Text(t) => {
                     acc = Some(match acc {
                         None => t,
@@ -287,12 +348,21 @@ impl<'a> Cursor<'a> {
                     return match acc {
                         Some(t) if !t.chars().all(super::xsd::is_space) => Err(self.error(
                             Rule::UnexpectedText,
-                            format!("text {} beside element {}", quoted(t.trim()), self.name_of(el)),
+                            format!(
+                                "text {} beside element {}",
+                                quoted(t.trim()),
+                                self.name_of(el)
+                            ),
                         )),
                         _ => Ok(Content::Child(el)),
                     };
                 }
-                Tok::Eof => return Err(self.error(Rule::NotWellFormed, "document ends inside an element".into())),
+                Tok::Eof => {
+                    return Err(self.error(
+                        Rule::NotWellFormed,
+                        "document ends inside an element".into(),
+                    ));
+                }
             }
         }
     }
@@ -303,7 +373,10 @@ impl<'a> Cursor<'a> {
         let target = self.depth - 1;
         while self.depth > target {
             if let Tok::Eof = self.next()? {
-                return Err(self.error(Rule::NotWellFormed, "document ends inside an element".into()));
+                return Err(self.error(
+                    Rule::NotWellFormed,
+                    "document ends inside an element".into(),
+                ));
             }
         }
         Ok(())
@@ -325,7 +398,8 @@ impl<'a> Cursor<'a> {
                 Event::Start(start) => {
                     self.element_pos = self.token_pos;
                     self.depth += 1;
-                    let ns_ok = matches!(resolved, ResolveResult::Bound(Namespace(ns)) if ns == self.ns);
+                    let ns_ok =
+                        matches!(resolved, ResolveResult::Bound(Namespace(ns)) if ns == self.ns);
                     let local = start.local_name();
                     let el = El::from_local(local.as_ref());
                     if el == El::Other {
@@ -335,7 +409,11 @@ impl<'a> Cursor<'a> {
                         let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
                         return Err(self.error(
                             Rule::Namespace,
-                            format!("element {} is not in namespace {}", quoted(&name), String::from_utf8_lossy(self.ns)),
+                            format!(
+                                "element {} is not in namespace {}",
+                                quoted(&name),
+                                String::from_utf8_lossy(self.ns)
+                            ),
                         ));
                     }
                     self.check_attributes(&start)?;
@@ -347,30 +425,44 @@ impl<'a> Cursor<'a> {
                 }
                 Event::Text(text) => {
                     if self.depth == 0 {
-                        if text.iter().all(|&b| super::xsd::is_space(b as char)) {
+                        if is_space_bytes(&text) {
                             continue;
                         }
-                        return Err(self.error(Rule::NotWellFormed, "text outside the root element".into()));
+                        return Err(
+                            self.error(Rule::NotWellFormed, "text outside the root element".into())
+                        );
                     }
                     let raw = text.into_inner();
+                    if is_space_bytes(&raw) {
+                        return Ok(Tok::Space(raw));
+                    }
                     return self.decode_text(raw).map(Tok::Text);
                 }
                 Event::CData(cdata) => {
                     if self.depth == 0 {
-                        return Err(self.error(Rule::NotWellFormed, "CDATA outside the root element".into()));
+                        return Err(self
+                            .error(Rule::NotWellFormed, "CDATA outside the root element".into()));
                     }
                     let text = self.utf8(cdata.into_inner())?;
                     if text.contains('\r') {
-                        return Ok(Tok::Text(Cow::Owned(normalize_newlines(&text).into_owned())));
+                        return Ok(Tok::Text(Cow::Owned(
+                            normalize_newlines(&text).into_owned(),
+                        )));
                     }
                     return Ok(Tok::Text(text));
                 }
                 Event::Decl(decl) => {
                     if !first {
-                        return Err(self.error(Rule::NotWellFormed, "XML declaration not at the start".into()));
+                        return Err(self.error(
+                            Rule::NotWellFormed,
+                            "XML declaration not at the start".into(),
+                        ));
                     }
                     if decl.version().is_err() {
-                        return Err(self.error(Rule::NotWellFormed, "XML declaration without version".into()));
+                        return Err(self.error(
+                            Rule::NotWellFormed,
+                            "XML declaration without version".into(),
+                        ));
                     }
                     match decl.encoding() {
                         None => {}
@@ -378,14 +470,20 @@ impl<'a> Cursor<'a> {
                         Some(Ok(enc)) => {
                             return Err(self.error(
                                 Rule::Encoding,
-                                format!("declared encoding {} is not UTF-8", quoted(&String::from_utf8_lossy(&enc))),
+                                format!(
+                                    "declared encoding {} is not UTF-8",
+                                    quoted(&String::from_utf8_lossy(&enc))
+                                ),
                             ));
                         }
                         Some(Err(e)) => return Err(self.error(Rule::NotWellFormed, e.to_string())),
                     }
                 }
                 Event::DocType(_) => {
-                    return Err(self.error(Rule::DoctypeRefused, "DOCTYPE declarations are refused".into()));
+                    return Err(self.error(
+                        Rule::DoctypeRefused,
+                        "DOCTYPE declarations are refused".into(),
+                    ));
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Empty(_) => {
@@ -393,7 +491,10 @@ impl<'a> Cursor<'a> {
                 }
                 Event::Eof => {
                     if self.depth > 0 {
-                        return Err(self.error(Rule::NotWellFormed, "document ends inside an element".into()));
+                        return Err(self.error(
+                            Rule::NotWellFormed,
+                            "document ends inside an element".into(),
+                        ));
                     }
                     return Ok(Tok::Eof);
                 }
@@ -414,10 +515,18 @@ impl<'a> Cursor<'a> {
             }
             let (resolved, local) = self.reader.resolve_attribute(attr.key);
             let xsi = matches!(resolved, ResolveResult::Bound(Namespace(ns)) if ns == XSI);
-            if !(xsi && matches!(local.as_ref(), b"schemaLocation" | b"noNamespaceSchemaLocation")) {
+            if !(xsi
+                && matches!(
+                    local.as_ref(),
+                    b"schemaLocation" | b"noNamespaceSchemaLocation"
+                ))
+            {
                 return Err(self.error(
                     Rule::UnexpectedAttribute,
-                    format!("attribute {} is not allowed", quoted(&String::from_utf8_lossy(key))),
+                    format!(
+                        "attribute {} is not allowed",
+                        quoted(&String::from_utf8_lossy(key))
+                    ),
                 ));
             }
         }
@@ -433,8 +542,12 @@ impl<'a> Cursor<'a> {
             return Ok(text);
         }
         let normalized = normalize_newlines(&text);
-        let unescaped = unescape(&normalized)
-            .ok_or_else(|| self.error(Rule::NotWellFormed, "malformed entity or character reference".into()))?;
+        let unescaped = unescape(&normalized).ok_or_else(|| {
+            self.error(
+                Rule::NotWellFormed,
+                "malformed entity or character reference".into(),
+            )
+        })?;
         Ok(Cow::Owned(unescaped.into_owned()))
     }
 
@@ -445,6 +558,29 @@ impl<'a> Cursor<'a> {
             Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(|_| bad())?),
         })
     }
+}
+
+/// Byte offset of the first character outside XML's `Char` production, scanning in
+/// vectorisable blocks (this runs over the whole document before parsing).
+fn first_non_xml_char(input: &str) -> Option<usize> {
+    let bad_byte = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r';
+    const BLOCK: usize = 64;
+    let bytes = input.as_bytes();
+    let control = bytes
+        .chunks(BLOCK)
+        .position(|block| block.iter().fold(false, |acc, &b| acc | bad_byte(b)))
+        .and_then(|i| {
+            let start = i * BLOCK;
+            bytes[start..]
+                .iter()
+                .position(|&b| bad_byte(b))
+                .map(|p| start + p)
+        });
+    let nonchar = [input.find('\u{FFFE}'), input.find('\u{FFFF}')]
+        .into_iter()
+        .flatten()
+        .min();
+    [control, nonchar].into_iter().flatten().min()
 }
 
 /// XML 1.0 `Char`, minus what valid UTF-8 already excludes.
@@ -508,5 +644,8 @@ fn line_col(before: &str, _pos: usize) -> (u32, u32) {
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
-    (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(column).unwrap_or(u32::MAX))
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
 }

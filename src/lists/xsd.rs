@@ -60,7 +60,11 @@ pub fn collapse(s: &str) -> Cow<'_, str> {
 
 /// Length in characters, as XSD counts it.
 pub fn char_len(s: &str) -> usize {
-    if s.is_ascii() { s.len() } else { s.chars().count() }
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
 }
 
 /// Checks `minLength`/`maxLength` in characters.
@@ -83,10 +87,19 @@ pub fn zorgaanbiedernaam(s: &str) -> Result<(), Violation> {
     if !ok {
         return Err(violation(
             Rule::ZorgaanbiedernaamPattern,
-            format!("Zorgaanbiedernaam {} does not match [a-z]+@medmij", quoted(s)),
+            format!(
+                "Zorgaanbiedernaam {} does not match [a-z]+@medmij",
+                quoted(s)
+            ),
         ));
     }
-    length(s, 10, 57, "Zorgaanbiedernaam", Rule::ZorgaanbiedernaamLength)
+    length(
+        s,
+        10,
+        57,
+        "Zorgaanbiedernaam",
+        Rule::ZorgaanbiedernaamLength,
+    )
 }
 
 fn is_alnum(b: u8) -> bool {
@@ -144,7 +157,10 @@ pub fn frontchannel_uri(s: &str) -> Result<EndpointUri, Violation> {
     let fail = || {
         violation(
             Rule::FrontchannelUriPattern,
-            format!("AuthorizationEndpointuri {} is not https://host/path without port, query or fragment", quoted(s)),
+            format!(
+                "AuthorizationEndpointuri {} is not https://host/path without port, query or fragment",
+                quoted(s)
+            ),
         )
     };
     let rest = s.strip_prefix("https://").ok_or_else(fail)?;
@@ -152,7 +168,12 @@ pub fn frontchannel_uri(s: &str) -> Result<EndpointUri, Violation> {
     if !host_matches(host, false) || !path_matches(path) {
         return Err(fail());
     }
-    Ok(EndpointUri { uri: s.into(), host: host.into(), port: None, path: path.into() })
+    Ok(EndpointUri {
+        uri: s.into(),
+        host: host.into(),
+        port: None,
+        path: path.into(),
+    })
 }
 
 static UNICODE_PORT: LazyLock<Option<regex::Regex>> =
@@ -166,7 +187,10 @@ pub fn backchannel_uri(s: &str, what: &str) -> Result<EndpointUri, Violation> {
     let fail = || {
         violation(
             Rule::BackchannelUriPattern,
-            format!("{what} {} is not https://host[:port]/path without query or fragment", quoted(s)),
+            format!(
+                "{what} {} is not https://host[:port]/path without query or fragment",
+                quoted(s)
+            ),
         )
     };
     let rest = s.strip_prefix("https://").ok_or_else(fail)?;
@@ -197,14 +221,22 @@ pub fn backchannel_uri(s: &str, what: &str) -> Result<EndpointUri, Violation> {
     if !path_matches(path) {
         return Err(fail());
     }
-    Ok(EndpointUri { uri: s.into(), host: host.into(), port, path: path.into() })
+    Ok(EndpointUri {
+        uri: s.into(),
+        host: host.into(),
+        port,
+        path: path.into(),
+    })
 }
 
 /// `Positiefnummer` (`xs:positiveInteger`, whitespace collapsed).
 pub fn positive_integer(raw: &str) -> Result<Volgnummer, Violation> {
     let s = collapse(raw);
     Volgnummer::parse(&s).ok_or_else(|| {
-        violation(Rule::PositiveInteger, format!("Volgnummer {} is not a positive integer", quoted(&s)))
+        violation(
+            Rule::PositiveInteger,
+            format!("Volgnummer {} is not a positive integer", quoted(&s)),
+        )
     })
 }
 
@@ -320,7 +352,8 @@ fn parse_datetime(s: &str) -> Result<DateTime<FixedOffset>, DateTimeError> {
     let year = i32::try_from(year).map_err(|_| OutOfRange)?;
     let date = NaiveDate::from_ymd_opt(year, month, day).ok_or(OutOfRange)?;
     let time = if midnight_24 {
-        date.and_hms_nano_opt(0, 0, 0, 0).and_then(|t| t.checked_add_days(chrono::Days::new(1)))
+        date.and_hms_nano_opt(0, 0, 0, 0)
+            .and_then(|t| t.checked_add_days(chrono::Days::new(1)))
     } else {
         date.and_hms_nano_opt(hour, minute, second, nanos)
     }

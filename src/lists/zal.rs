@@ -33,14 +33,20 @@ pub fn parse(xml: &[u8]) -> Result<Zal, ListError> {
     }
     c.expect_end(El::Zorgaanbiederslijst)?;
     c.finish()?;
-    Ok(Zal { header, zorgaanbieders })
+    Ok(Zal {
+        header,
+        zorgaanbieders,
+    })
 }
 
 fn id_length(what: &'static str) -> impl Fn(&str) -> Result<(), Violation> {
     move |s| xsd::length(s, 1, 30, what, Rule::IdLength)
 }
 
-fn zorgaanbieder(c: &mut Cursor<'_>, seen: &HashMap<Box<str>, Zorgaanbieder>) -> Result<Zorgaanbieder, ListError> {
+fn zorgaanbieder(
+    c: &mut Cursor<'_>,
+    seen: &HashMap<Box<str>, Zorgaanbieder>,
+) -> Result<Zorgaanbieder, ListError> {
     c.expect(El::Zorgaanbiedernaam, El::Zorgaanbieder)?;
     let (naam, ()) = c.value(xsd::zorgaanbiedernaam)?;
     if seen.contains_key(&*naam) {
@@ -62,7 +68,10 @@ fn zorgaanbieder(c: &mut Cursor<'_>, seen: &HashMap<Box<str>, Zorgaanbieder>) ->
         None => return Err(c.missing(El::Gegevensdiensten, El::Zorgaanbieder)),
     }
     c.expect_end(El::Zorgaanbieder)?;
-    Ok(Zorgaanbieder { naam: naam.into(), services })
+    Ok(Zorgaanbieder {
+        naam: naam.into(),
+        services,
+    })
 }
 
 /// `Interfaceversie+`, each `InterfaceversieId, Gegevensdiensten`; the end tag is consumed.
@@ -108,7 +117,10 @@ fn gegevensdiensten(
         if services[first..].iter().any(|s| *s.id == *id) {
             return Err(c.invalid(Violation {
                 rule: Rule::UniqueGegevensdienst,
-                detail: format!("GegevensdienstId {} occurs twice in one Gegevensdiensten", quoted(&id)),
+                detail: format!(
+                    "GegevensdienstId {} occurs twice in one Gegevensdiensten",
+                    quoted(&id)
+                ),
             }));
         }
         c.expect(El::AuthorizationEndpoint, El::Gegevensdienst)?;
@@ -148,7 +160,10 @@ fn systeemrollen(c: &mut Cursor<'_>) -> Result<Vec<Systeemrol>, ListError> {
         if rollen.iter().any(|r| *r.code == *code) {
             return Err(c.invalid(Violation {
                 rule: Rule::UniqueSysteemrol,
-                detail: format!("Systeemrolcode {} occurs twice in one Systeemrollen", quoted(&code)),
+                detail: format!(
+                    "Systeemrolcode {} occurs twice in one Systeemrollen",
+                    quoted(&code)
+                ),
             }));
         }
         c.expect(El::ResourceEndpoint, El::Systeemrol)?;
@@ -156,7 +171,10 @@ fn systeemrollen(c: &mut Cursor<'_>) -> Result<Vec<Systeemrol>, ListError> {
         let (_, resource_endpoint) = c.value(|s| xsd::backchannel_uri(s, "ResourceEndpointuri"))?;
         c.expect_end(El::ResourceEndpoint)?;
         c.expect_end(El::Systeemrol)?;
-        rollen.push(Systeemrol { code: code.into(), resource_endpoint });
+        rollen.push(Systeemrol {
+            code: code.into(),
+            resource_endpoint,
+        });
     }
     if rollen.is_empty() {
         return Err(c.missing(El::Systeemrol, El::Systeemrollen));
