@@ -116,6 +116,7 @@ pub struct Cursor<'a> {
     /// Local name of the last [`El::Other`] seen, for error details.
     other_name: String,
     seen_first_event: bool,
+    root_seen: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -151,6 +152,7 @@ impl<'a> Cursor<'a> {
             element_pos: 0,
             other_name: String::new(),
             seen_first_event: false,
+            root_seen: false,
         };
         if let Some(at) = first_non_xml_char(input) {
             return Err(cursor.error_at(
@@ -396,6 +398,10 @@ impl<'a> Cursor<'a> {
             };
             match event {
                 Event::Start(start) => {
+                    if self.depth == 0 && self.root_seen {
+                        return Err(self.error(Rule::NotWellFormed, "a second root element".into()));
+                    }
+                    self.root_seen = true;
                     self.element_pos = self.token_pos;
                     self.depth += 1;
                     let ns_ok =
@@ -648,4 +654,96 @@ fn line_col(before: &str, _pos: usize) -> (u32, u32) {
         u32::try_from(line).unwrap_or(u32::MAX),
         u32::try_from(column).unwrap_or(u32::MAX),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NS: &str = "urn:test";
+
+    /// Reads `<R xmlns="urn:test"><V>..</V></R>` and returns V's text.
+    fn value_of(doc: &str) -> Result<String, ListError> {
+        let mut c = Cursor::new(ListKind::Gnl, NS, doc.as_bytes())?;
+        c.root(El::Whitelist)?;
+        c.expect(El::Hostname, El::Whitelist)?;
+        let text = c.text()?.into_owned();
+        c.expect_end(El::Whitelist)?;
+        c.finish()?;
+        Ok(text)
+    }
+
+    fn wrap(inner: &str) -> String {
+        format!("<Whitelist xmlns=\"{NS}\"><Hostname>{inner}</Hostname></Whitelist>")
+    }
+
+    #[test]
+    fn text_joins_cdata_entities_and_comments() {
+        assert_eq!(
+            value_of(&wrap("a&amp;<!--x--><![CDATA[<b>]]>&#x43;")).unwrap(),
+            "a&<b>C"
+        );
+    }
+
+    #[test]
+    fn line_ends_are_normalized_but_a_character_reference_cr_is_kept() {
+        assert_eq!(value_of(&wrap("a\r\nb\rc&#13;")).unwrap(), "a\nb\nc\r");
+    }
+
+    #[test]
+    fn rejects_a_character_reference_to_a_forbidden_character() {
+        assert_eq!(
+            value_of(&wrap("&#1;")).unwrap_err().rule,
+            Rule::NotWellFormed
+        );
+    }
+
+    #[test]
+    fn rejects_cdata_end_marker_in_text() {
+        assert_eq!(
+            value_of(&wrap("a]]>b")).unwrap_err().rule,
+            Rule::NotWellFormed
+        );
+    }
+
+    #[test]
+    fn accepts_schema_location_but_not_xsi_type() {
+        let xsi = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+        let ok = format!(
+            "<Whitelist xmlns=\"{NS}\" {xsi} xsi:schemaLocation=\"a b\"><Hostname>x</Hostname></Whitelist>"
+        );
+        assert_eq!(value_of(&ok).unwrap(), "x");
+        let bad = format!(
+            "<Whitelist xmlns=\"{NS}\" {xsi} xsi:type=\"t\"><Hostname>x</Hostname></Whitelist>"
+        );
+        assert_eq!(value_of(&bad).unwrap_err().rule, Rule::UnexpectedAttribute);
+    }
+
+    #[test]
+    fn refuses_a_doctype_before_reading_any_entity() {
+        let doc = format!(
+            "<!DOCTYPE Whitelist [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{}",
+            wrap("&x;")
+        );
+        assert_eq!(value_of(&doc).unwrap_err().rule, Rule::DoctypeRefused);
+    }
+
+    #[test]
+    fn a_utf8_bom_is_accepted_and_other_encodings_refused() {
+        assert_eq!(value_of(&format!("\u{feff}{}", wrap("x"))).unwrap(), "x");
+        let utf16 = format!("<?xml version=\"1.0\" encoding=\"UTF-16\"?>{}", wrap("x"));
+        assert_eq!(value_of(&utf16).unwrap_err().rule, Rule::Encoding);
+    }
+
+    #[test]
+    fn rejects_an_xml_declaration_after_the_start() {
+        let doc = format!(" <?xml version=\"1.0\"?>{}", wrap("x"));
+        assert_eq!(value_of(&doc).unwrap_err().rule, Rule::NotWellFormed);
+    }
+
+    #[test]
+    fn rejects_an_unclosed_root() {
+        let doc = format!("<Whitelist xmlns=\"{NS}\"><Hostname>x</Hostname>");
+        assert_eq!(value_of(&doc).unwrap_err().rule, Rule::NotWellFormed);
+    }
 }
