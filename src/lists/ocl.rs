@@ -129,3 +129,127 @@ fn gegevensdiensten(c: &mut Cursor<'_>, ids: &mut HashSet<Box<str>>) -> Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(client_tail: &str) -> String {
+        format!(
+            "<OAuthclientlist xmlns=\"{NAMESPACE}\"><Tijdstempel>2026-01-01T00:00:00+01:00</Tijdstempel>\
+             <Volgnummer>3</Volgnummer><OAuthclients><OAuthclient><Hostname>pgo.example.nl</Hostname>\
+             <OAuthclientOrganisatienaam>PGO</OAuthclientOrganisatienaam>{client_tail}</OAuthclient>\
+             </OAuthclients></OAuthclientlist>"
+        )
+    }
+
+    fn ids(list: &[&str]) -> String {
+        list.iter()
+            .map(|id| {
+                format!(
+                    "<Gegevensdienst><GegevensdienstId>{id}</GegevensdienstId></Gegevensdienst>"
+                )
+            })
+            .collect()
+    }
+
+    fn client(tail: &str) -> OAuthClient {
+        let ocl = parse(doc(tail).as_bytes()).unwrap();
+        ocl.get("pgo.example.nl").unwrap().clone()
+    }
+
+    fn rule_of(tail: &str) -> Rule {
+        parse(doc(tail).as_bytes()).unwrap_err().rule
+    }
+
+    #[test]
+    fn release_1_client_is_qualified_for_every_service() {
+        let c = client("");
+        assert_eq!(c.gegevensdiensten, None);
+        assert!(c.qualified_for("9051"));
+    }
+
+    #[test]
+    fn later_form_client_is_qualified_only_for_its_listed_services() {
+        let c = client(&format!(
+            "<Vertegenwoordiging><X/></Vertegenwoordiging><Gegevensdiensten>{}</Gegevensdiensten>",
+            ids(&["48", "49"])
+        ));
+        assert!(c.qualified_for("48") && c.qualified_for("49"));
+        assert!(!c.qualified_for("51"));
+    }
+
+    #[test]
+    fn interface_versions_qualify_for_the_union_of_their_services() {
+        let c = client(&format!(
+            "<Interfaceversies><Interfaceversie><InterfaceversieId>1</InterfaceversieId><Gegevensdiensten>{}</Gegevensdiensten></Interfaceversie>\
+             <Interfaceversie><InterfaceversieId>2</InterfaceversieId><Gegevensdiensten>{}</Gegevensdiensten></Interfaceversie></Interfaceversies>",
+            ids(&["48"]),
+            ids(&["51"])
+        ));
+        let mut got: Vec<&str> = c
+            .gegevensdiensten
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|s| &**s)
+            .collect();
+        got.sort();
+        assert_eq!(got, ["48", "51"]);
+    }
+
+    #[test]
+    fn an_empty_service_list_qualifies_for_nothing() {
+        let c = client("<Gegevensdiensten/>");
+        assert_eq!(c.gegevensdiensten.as_ref().map(HashSet::len), Some(0));
+        assert!(!c.qualified_for("48"));
+    }
+
+    #[test]
+    fn rejects_vertegenwoordiging_after_the_services() {
+        assert_eq!(
+            rule_of("<Gegevensdiensten/><Vertegenwoordiging/>"),
+            Rule::ElementOrder
+        );
+    }
+
+    #[test]
+    fn rejects_a_zal_style_service_entry() {
+        let tail = "<Gegevensdiensten><Gegevensdienst><GegevensdienstId>4</GegevensdienstId><AuthorizationEndpoint/></Gegevensdienst></Gegevensdiensten>";
+        assert_eq!(rule_of(tail), Rule::ElementOrder);
+    }
+
+    #[test]
+    fn rejects_a_service_id_of_31_characters() {
+        assert_eq!(
+            rule_of(&format!(
+                "<Gegevensdiensten>{}</Gegevensdiensten>",
+                ids(&[&"1".repeat(31)])
+            )),
+            Rule::IdLength
+        );
+    }
+
+    #[test]
+    fn rejects_an_interfaceversie_without_its_id() {
+        let tail = format!(
+            "<Interfaceversies><Interfaceversie><Gegevensdiensten>{}</Gegevensdiensten></Interfaceversie></Interfaceversies>",
+            ids(&["4"])
+        );
+        assert_eq!(rule_of(&tail), Rule::ElementOrder);
+    }
+
+    #[test]
+    fn rejects_empty_interfaceversies() {
+        assert_eq!(rule_of("<Interfaceversies/>"), Rule::Cardinality);
+    }
+
+    #[test]
+    fn rejects_a_duplicate_interfaceversie() {
+        let v = "<Interfaceversie><InterfaceversieId>1</InterfaceversieId><Gegevensdiensten/></Interfaceversie>";
+        assert_eq!(
+            rule_of(&format!("<Interfaceversies>{v}{v}</Interfaceversies>")),
+            Rule::UniqueInterfaceversie
+        );
+    }
+}

@@ -29,8 +29,12 @@ macro_rules! elements {
 
         impl El {
             fn from_local(local: &[u8]) -> El {
-                $(if local == stringify!($name).as_bytes() { return El::$name; })*
-                El::Other
+                #[allow(non_upper_case_globals)]
+                mod names { $(pub const $name: &[u8] = stringify!($name).as_bytes();)* }
+                match local {
+                    $(names::$name => El::$name,)*
+                    _ => El::Other,
+                }
             }
 
             pub const fn name(self) -> &'static str {
@@ -87,7 +91,14 @@ enum Tok<'a> {
     Start(El),
     End,
     Text(Cow<'a, str>),
+    /// Text of XSD whitespace only (ASCII), left undecoded.
+    Space(Cow<'a, [u8]>),
     Eof,
+}
+
+fn is_space_bytes(raw: &[u8]) -> bool {
+    raw.iter()
+        .all(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// A strict cursor over one list document.
@@ -105,6 +116,7 @@ pub struct Cursor<'a> {
     /// Local name of the last [`El::Other`] seen, for error details.
     other_name: String,
     seen_first_event: bool,
+    root_seen: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -140,8 +152,9 @@ impl<'a> Cursor<'a> {
             element_pos: 0,
             other_name: String::new(),
             seen_first_event: false,
+            root_seen: false,
         };
-        if let Some(at) = input.find(|c: char| !is_xml_char(c)) {
+        if let Some(at) = first_non_xml_char(input) {
             return Err(cursor.error_at(
                 at as u64,
                 Rule::NotWellFormed,
@@ -194,7 +207,7 @@ impl<'a> Cursor<'a> {
                 Rule::ElementOrder,
                 format!("root is {}, not {}", self.name_of(el), root.name()),
             )),
-            Tok::Text(_) => {
+            Tok::Text(_) | Tok::Space(_) => {
                 Err(self.error(Rule::NotWellFormed, "text before the root element".into()))
             }
             Tok::End | Tok::Eof => Err(self.error(Rule::NotWellFormed, "no root element".into())),
@@ -242,6 +255,7 @@ impl<'a> Cursor<'a> {
             match self.next()? {
                 Tok::Start(el) => return Ok(Some(el)),
                 Tok::End => return Ok(None),
+                Tok::Space(_) => {}
                 Tok::Text(t) if t.chars().all(super::xsd::is_space) => {}
                 Tok::Text(t) => {
                     return Err(self.error(
@@ -319,7 +333,12 @@ impl<'a> Cursor<'a> {
     pub fn content(&mut self) -> Result<Content<'a>, ListError> {
         let mut acc: Option<Cow<'a, str>> = None;
         loop {
-            match self.next()? {
+            let tok = match self.next()? {
+                Tok::Space(raw) => Tok::Text(self.decode_text(raw)?),
+                tok => tok,
+            };
+            match tok {
+                Tok::Space(_) => {}
                 Tok::Text(t) => {
                     acc = Some(match acc {
                         None => t,
@@ -379,6 +398,10 @@ impl<'a> Cursor<'a> {
             };
             match event {
                 Event::Start(start) => {
+                    if self.depth == 0 && self.root_seen {
+                        return Err(self.error(Rule::NotWellFormed, "a second root element".into()));
+                    }
+                    self.root_seen = true;
                     self.element_pos = self.token_pos;
                     self.depth += 1;
                     let ns_ok =
@@ -408,7 +431,7 @@ impl<'a> Cursor<'a> {
                 }
                 Event::Text(text) => {
                     if self.depth == 0 {
-                        if text.iter().all(|&b| super::xsd::is_space(b as char)) {
+                        if is_space_bytes(&text) {
                             continue;
                         }
                         return Err(
@@ -416,6 +439,9 @@ impl<'a> Cursor<'a> {
                         );
                     }
                     let raw = text.into_inner();
+                    if is_space_bytes(&raw) {
+                        return Ok(Tok::Space(raw));
+                    }
                     return self.decode_text(raw).map(Tok::Text);
                 }
                 Event::CData(cdata) => {
@@ -540,6 +566,29 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Byte offset of the first character outside XML's `Char` production, scanning in
+/// vectorisable blocks (this runs over the whole document before parsing).
+fn first_non_xml_char(input: &str) -> Option<usize> {
+    let bad_byte = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r';
+    const BLOCK: usize = 64;
+    let bytes = input.as_bytes();
+    let control = bytes
+        .chunks(BLOCK)
+        .position(|block| block.iter().fold(false, |acc, &b| acc | bad_byte(b)))
+        .and_then(|i| {
+            let start = i * BLOCK;
+            bytes[start..]
+                .iter()
+                .position(|&b| bad_byte(b))
+                .map(|p| start + p)
+        });
+    let nonchar = [input.find('\u{FFFE}'), input.find('\u{FFFF}')]
+        .into_iter()
+        .flatten()
+        .min();
+    [control, nonchar].into_iter().flatten().min()
+}
+
 /// XML 1.0 `Char`, minus what valid UTF-8 already excludes.
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -605,4 +654,96 @@ fn line_col(before: &str, _pos: usize) -> (u32, u32) {
         u32::try_from(line).unwrap_or(u32::MAX),
         u32::try_from(column).unwrap_or(u32::MAX),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NS: &str = "urn:test";
+
+    /// Reads `<R xmlns="urn:test"><V>..</V></R>` and returns V's text.
+    fn value_of(doc: &str) -> Result<String, ListError> {
+        let mut c = Cursor::new(ListKind::Gnl, NS, doc.as_bytes())?;
+        c.root(El::Whitelist)?;
+        c.expect(El::Hostname, El::Whitelist)?;
+        let text = c.text()?.into_owned();
+        c.expect_end(El::Whitelist)?;
+        c.finish()?;
+        Ok(text)
+    }
+
+    fn wrap(inner: &str) -> String {
+        format!("<Whitelist xmlns=\"{NS}\"><Hostname>{inner}</Hostname></Whitelist>")
+    }
+
+    #[test]
+    fn text_joins_cdata_entities_and_comments() {
+        assert_eq!(
+            value_of(&wrap("a&amp;<!--x--><![CDATA[<b>]]>&#x43;")).unwrap(),
+            "a&<b>C"
+        );
+    }
+
+    #[test]
+    fn line_ends_are_normalized_but_a_character_reference_cr_is_kept() {
+        assert_eq!(value_of(&wrap("a\r\nb\rc&#13;")).unwrap(), "a\nb\nc\r");
+    }
+
+    #[test]
+    fn rejects_a_character_reference_to_a_forbidden_character() {
+        assert_eq!(
+            value_of(&wrap("&#1;")).unwrap_err().rule,
+            Rule::NotWellFormed
+        );
+    }
+
+    #[test]
+    fn rejects_cdata_end_marker_in_text() {
+        assert_eq!(
+            value_of(&wrap("a]]>b")).unwrap_err().rule,
+            Rule::NotWellFormed
+        );
+    }
+
+    #[test]
+    fn accepts_schema_location_but_not_xsi_type() {
+        let xsi = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+        let ok = format!(
+            "<Whitelist xmlns=\"{NS}\" {xsi} xsi:schemaLocation=\"a b\"><Hostname>x</Hostname></Whitelist>"
+        );
+        assert_eq!(value_of(&ok).unwrap(), "x");
+        let bad = format!(
+            "<Whitelist xmlns=\"{NS}\" {xsi} xsi:type=\"t\"><Hostname>x</Hostname></Whitelist>"
+        );
+        assert_eq!(value_of(&bad).unwrap_err().rule, Rule::UnexpectedAttribute);
+    }
+
+    #[test]
+    fn refuses_a_doctype_before_reading_any_entity() {
+        let doc = format!(
+            "<!DOCTYPE Whitelist [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{}",
+            wrap("&x;")
+        );
+        assert_eq!(value_of(&doc).unwrap_err().rule, Rule::DoctypeRefused);
+    }
+
+    #[test]
+    fn a_utf8_bom_is_accepted_and_other_encodings_refused() {
+        assert_eq!(value_of(&format!("\u{feff}{}", wrap("x"))).unwrap(), "x");
+        let utf16 = format!("<?xml version=\"1.0\" encoding=\"UTF-16\"?>{}", wrap("x"));
+        assert_eq!(value_of(&utf16).unwrap_err().rule, Rule::Encoding);
+    }
+
+    #[test]
+    fn rejects_an_xml_declaration_after_the_start() {
+        let doc = format!(" <?xml version=\"1.0\"?>{}", wrap("x"));
+        assert_eq!(value_of(&doc).unwrap_err().rule, Rule::NotWellFormed);
+    }
+
+    #[test]
+    fn rejects_an_unclosed_root() {
+        let doc = format!("<Whitelist xmlns=\"{NS}\"><Hostname>x</Hostname>");
+        assert_eq!(value_of(&doc).unwrap_err().rule, Rule::NotWellFormed);
+    }
 }

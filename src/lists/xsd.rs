@@ -381,3 +381,176 @@ pub fn tijdstempel(raw: &str) -> Result<DateTime<FixedOffset>, Violation> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule<T: std::fmt::Debug>(r: Result<T, Violation>) -> Rule {
+        r.unwrap_err().rule
+    }
+
+    #[test]
+    fn collapse_trims_and_folds_runs_of_xsd_whitespace() {
+        assert_eq!(collapse("\n\t a \r\n b  "), "a b");
+        assert!(matches!(collapse("ab"), Cow::Borrowed("ab")));
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        assert!(length(&"é".repeat(50), 3, 50, "x", Rule::OrganisatienaamLength).is_ok());
+        assert_eq!(
+            rule(length(
+                &"é".repeat(51),
+                3,
+                50,
+                "x",
+                Rule::OrganisatienaamLength
+            )),
+            Rule::OrganisatienaamLength
+        );
+    }
+
+    #[test]
+    fn zorgaanbiedernaam_keeps_whitespace_so_padding_breaks_the_pattern() {
+        assert_eq!(
+            rule(zorgaanbiedernaam(" umch@medmij")),
+            Rule::ZorgaanbiedernaamPattern
+        );
+        assert_eq!(
+            rule(zorgaanbiedernaam("ab@medmij")),
+            Rule::ZorgaanbiedernaamLength
+        );
+        assert!(zorgaanbiedernaam("abc@medmij").is_ok());
+    }
+
+    #[test]
+    fn hostname_needs_two_labels_and_an_alphanumeric_end() {
+        for ok in ["a.nl", "1.22", "medmij-.pgo.nl", "a-b.c-d.nl"] {
+            assert!(hostname(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "localhost",
+            "a.n",
+            "a.nl-",
+            "-a.nl",
+            "a..nl",
+            "a.nl.",
+            "A.nl",
+            "a_b.nl",
+            "a.nl:443",
+            "",
+        ] {
+            assert_eq!(rule(hostname(bad)), Rule::HostnamePattern, "{bad}");
+        }
+    }
+
+    #[test]
+    fn frontchannel_allows_a_one_character_last_label_but_no_port() {
+        let e = frontchannel_uri("https://a.b/x").unwrap();
+        assert_eq!((&*e.host, e.port, &*e.path), ("a.b", None, "/x"));
+        assert_eq!(
+            rule(frontchannel_uri("https://a.nl:443/x")),
+            Rule::FrontchannelUriPattern
+        );
+        assert_eq!(
+            rule(frontchannel_uri("https://a.nl/x/")),
+            Rule::FrontchannelUriPattern
+        );
+        assert_eq!(
+            rule(frontchannel_uri("https://a.nl/x?y")),
+            Rule::FrontchannelUriPattern
+        );
+    }
+
+    #[test]
+    fn backchannel_splits_host_port_and_path() {
+        let e = backchannel_uri("https://fhir.a.nl:8443/r/fhir", "u").unwrap();
+        assert_eq!(
+            (&*e.uri, &*e.host, e.port, &*e.path),
+            (
+                "https://fhir.a.nl:8443/r/fhir",
+                "fhir.a.nl",
+                Some(8443),
+                "/r/fhir"
+            )
+        );
+        assert_eq!(&*backchannel_uri("https://a.nl", "u").unwrap().path, "");
+        assert_eq!(
+            rule(backchannel_uri("https://a.n/x", "u")),
+            Rule::BackchannelUriPattern
+        );
+        assert_eq!(
+            rule(backchannel_uri("https://a.nl:/x", "u")),
+            Rule::BackchannelUriPattern
+        );
+        assert_eq!(
+            rule(backchannel_uri("https://a.nl:123456/x", "u")),
+            Rule::BackchannelUriPattern
+        );
+        assert_eq!(
+            rule(backchannel_uri("https://a.nl//x", "u")),
+            Rule::BackchannelUriPattern
+        );
+    }
+
+    #[test]
+    fn a_port_the_pattern_admits_but_no_uri_carries_is_out_of_range() {
+        assert_eq!(
+            rule(backchannel_uri("https://a.nl:65536/x", "u")),
+            Rule::PortRange
+        );
+        assert_eq!(
+            rule(backchannel_uri("https://a.nl:\u{0668}\u{0664}/x", "u")),
+            Rule::PortRange
+        );
+        assert_eq!(
+            backchannel_uri("https://a.nl:65535", "u").unwrap().port,
+            Some(65535)
+        );
+    }
+
+    #[test]
+    fn tijdstempel_follows_xs_datetime_with_a_required_zone() {
+        let t = tijdstempel(" 2024-02-29T24:00:00.000+14:00\n").unwrap();
+        assert_eq!(t.to_rfc3339(), "2024-03-01T00:00:00+14:00");
+        assert_eq!(
+            tijdstempel("2024-03-01T08:00:00.5-13:59")
+                .unwrap()
+                .timestamp_subsec_millis(),
+            500
+        );
+        assert_eq!(
+            tijdstempel("-0004-02-29T00:00:00Z")
+                .unwrap()
+                .format("%Y")
+                .to_string(),
+            "-0004"
+        );
+        for bad in [
+            "2023-02-29T00:00:00Z",
+            "2100-02-29T00:00:00Z",
+            "2024-04-31T00:00:00Z",
+            "2024-03-01T24:00:01Z",
+            "2024-03-01T23:59:60Z",
+            "2024-03-01T08:00:00+14:01",
+            "2024-03-01T08:00:00.Z",
+            "0000-03-01T08:00:00Z",
+            "02024-03-01T08:00:00Z",
+            "2024-03-01T08:00:00z",
+        ] {
+            assert_eq!(rule(tijdstempel(bad)), Rule::Datetime, "{bad}");
+        }
+    }
+
+    #[test]
+    fn tijdstempel_without_a_zone_is_refused_even_when_long_enough() {
+        assert_eq!(rule(tijdstempel("2018-04-16T12:56:33.123")), Rule::Timezone);
+    }
+
+    #[test]
+    fn positive_integer_collapses_whitespace_first() {
+        assert_eq!(positive_integer("\n +0042 ").unwrap().as_str(), "42");
+        assert_eq!(rule(positive_integer("4 2")), Rule::PositiveInteger);
+    }
+}

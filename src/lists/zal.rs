@@ -181,3 +181,156 @@ fn systeemrollen(c: &mut Cursor<'_>) -> Result<Vec<Systeemrol>, ListError> {
     }
     Ok(rollen)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(zorgaanbieder_body: &str) -> String {
+        format!(
+            "<Zorgaanbiederslijst xmlns=\"{NAMESPACE}\"><Tijdstempel>2026-01-01T00:00:00Z</Tijdstempel>\
+             <Volgnummer>1</Volgnummer><Zorgaanbieders><Zorgaanbieder>\
+             <Zorgaanbiedernaam>umcharderwijk@medmij</Zorgaanbiedernaam>{zorgaanbieder_body}\
+             </Zorgaanbieder></Zorgaanbieders></Zorgaanbiederslijst>"
+        )
+    }
+
+    fn dienst(id: &str) -> String {
+        format!(
+            "<Gegevensdienst><GegevensdienstId>{id}</GegevensdienstId>\
+             <AuthorizationEndpoint><AuthorizationEndpointuri>https://auth.umch.nl/v/{id}/authorize</AuthorizationEndpointuri></AuthorizationEndpoint>\
+             <TokenEndpoint><TokenEndpointuri>https://auth.umch.nl:8443/token</TokenEndpointuri></TokenEndpoint>\
+             <Systeemrollen><Systeemrol><Systeemrolcode>R</Systeemrolcode><ResourceEndpoint>\
+             <ResourceEndpointuri>https://fhir.umch.nl/fhir</ResourceEndpointuri></ResourceEndpoint></Systeemrol></Systeemrollen>\
+             </Gegevensdienst>"
+        )
+    }
+
+    fn versie(id: &str, diensten: &str) -> String {
+        format!(
+            "<Interfaceversie><InterfaceversieId>{id}</InterfaceversieId><Gegevensdiensten>{diensten}</Gegevensdiensten></Interfaceversie>"
+        )
+    }
+
+    fn rule_of(body: &str) -> Rule {
+        parse(doc(body).as_bytes()).unwrap_err().rule
+    }
+
+    #[test]
+    fn later_form_gives_one_service_per_interface_version() {
+        let body = format!(
+            "<Aanbiedertype>ziekenhuis</Aanbiedertype><Interfaceversies>{}{}</Interfaceversies>",
+            versie("1", &(dienst("48") + &dienst("49"))),
+            versie("2", &dienst("48"))
+        );
+        let zal = parse(doc(&body).as_bytes()).unwrap();
+        let za = zal.get("umcharderwijk@medmij").unwrap();
+        let entries: Vec<(&str, Option<&str>)> = za
+            .services
+            .iter()
+            .map(|s| (&*s.id, s.interfaceversie.as_deref()))
+            .collect();
+        assert_eq!(
+            entries,
+            [("48", Some("1")), ("49", Some("1")), ("48", Some("2"))]
+        );
+        assert_eq!(za.service("48").count(), 2);
+        assert!(za.offers("49"));
+    }
+
+    #[test]
+    fn aanbiedertype_content_is_skipped_whatever_it_holds() {
+        let body = format!(
+            "<Aanbiedertype><Code>x</Code>text<Code/></Aanbiedertype><Gegevensdiensten>{}</Gegevensdiensten>",
+            dienst("4")
+        );
+        let zal = parse(doc(&body).as_bytes()).unwrap();
+        assert_eq!(
+            zal.get("umcharderwijk@medmij").unwrap().services[0].interfaceversie,
+            None
+        );
+    }
+
+    #[test]
+    fn rejects_aanbiedertype_after_the_services() {
+        let body = format!(
+            "<Gegevensdiensten>{}</Gegevensdiensten><Aanbiedertype/>",
+            dienst("4")
+        );
+        assert_eq!(rule_of(&body), Rule::ElementOrder);
+    }
+
+    #[test]
+    fn rejects_both_gegevensdiensten_and_interfaceversies() {
+        let body = format!(
+            "<Gegevensdiensten>{}</Gegevensdiensten><Interfaceversies>{}</Interfaceversies>",
+            dienst("4"),
+            versie("1", &dienst("4"))
+        );
+        assert_eq!(rule_of(&body), Rule::ElementOrder);
+    }
+
+    #[test]
+    fn rejects_empty_interfaceversies() {
+        assert_eq!(
+            rule_of("<Interfaceversies></Interfaceversies>"),
+            Rule::Cardinality
+        );
+    }
+
+    #[test]
+    fn rejects_an_interfaceversie_without_services() {
+        assert_eq!(
+            rule_of(&format!(
+                "<Interfaceversies>{}</Interfaceversies>",
+                versie("1", "")
+            )),
+            Rule::Cardinality
+        );
+    }
+
+    #[test]
+    fn rejects_an_interfaceversie_id_of_31_characters() {
+        let body = format!(
+            "<Interfaceversies>{}</Interfaceversies>",
+            versie(&"v".repeat(31), &dienst("4"))
+        );
+        assert_eq!(rule_of(&body), Rule::IdLength);
+    }
+
+    #[test]
+    fn rejects_a_duplicate_service_within_one_interface_version() {
+        let body = format!(
+            "<Interfaceversies>{}</Interfaceversies>",
+            versie("1", &(dienst("4") + &dienst("4")))
+        );
+        assert_eq!(rule_of(&body), Rule::UniqueGegevensdienst);
+    }
+
+    #[test]
+    fn rejects_a_zorgaanbieder_without_services() {
+        assert_eq!(rule_of(""), Rule::Cardinality);
+    }
+
+    #[test]
+    fn splits_endpoints_with_port_and_without_trailing_slash() {
+        let upper = format!(
+            "<Gegevensdiensten>{}</Gegevensdiensten>",
+            dienst("4").replace("fhir.", "FHIR.")
+        );
+        // An uppercase host breaks the pattern: hosts are lowercase by the XSD.
+        assert_eq!(rule_of(&upper), Rule::BackchannelUriPattern);
+        let body = format!("<Gegevensdiensten>{}</Gegevensdiensten>", dienst("4"));
+        let zal = parse(doc(&body).as_bytes()).unwrap();
+        let s = &zal.get("umcharderwijk@medmij").unwrap().services[0];
+        assert_eq!(
+            (
+                &*s.token_endpoint.host,
+                s.token_endpoint.port,
+                &*s.token_endpoint.path
+            ),
+            ("auth.umch.nl", Some(8443), "/token")
+        );
+        assert_eq!(&*s.authorization_endpoint.path, "/v/4/authorize");
+    }
+}
