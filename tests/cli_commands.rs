@@ -65,27 +65,38 @@ fn check_accepts_the_bundled_example_and_exits_zero() {
     let o = scopegate(&["check", "--config", config.to_str().unwrap(), "--at", AT]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let out = stdout(&o);
-    assert!(out.starts_with("valid: 3 provider(s) served, 2 GLG(s)"), "{out}");
+    assert!(
+        out.starts_with("valid: 3 provider(s) served, 2 GLG(s)"),
+        "{out}"
+    );
 }
 
 #[test]
 fn check_reports_a_glg_longer_than_three_months_with_its_code_and_exits_one() {
     let dir = tempfile::tempdir().unwrap();
-    let path = variant(&dir, |t| t.replace("end = \"2027-01-31\"", "end = \"2027-02-01\""));
+    let path = variant(&dir, |t| {
+        t.replace("end = \"2027-01-31\"", "end = \"2027-02-01\"")
+    });
     let o = scopegate(&["check", "--config", path.to_str().unwrap(), "--at", AT]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(
-        out.lines().any(|l| l.starts_with("error glg_too_long glg=glg-umch-51 ")),
+        out.lines()
+            .any(|l| l.starts_with("error glg_too_long glg=glg-umch-51 ")),
         "{out}"
     );
-    assert!(out.lines().last().unwrap().starts_with("invalid: "), "{out}");
+    assert!(
+        out.lines().last().unwrap().starts_with("invalid: "),
+        "{out}"
+    );
 }
 
 #[test]
 fn check_names_the_file_key_and_line_of_an_unknown_config_key() {
     let dir = tempfile::tempdir().unwrap();
-    let path = variant(&dir, |t| t.replace("match_host = true", "match_hosts = true"));
+    let path = variant(&dir, |t| {
+        t.replace("match_host = true", "match_hosts = true")
+    });
     let o = scopegate(&["check", "--config", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
@@ -107,7 +118,11 @@ fn check_reports_an_invalid_list_and_exits_one() {
     });
     let o = scopegate(&["check", "--config", path.to_str().unwrap(), "--at", AT]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).starts_with("error list_invalid list=zal "), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("error list_invalid list=zal "),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -214,8 +229,15 @@ fn decide_explains_a_denial_in_text_form() {
 fn decide_with_a_url_that_does_not_parse_is_a_usage_error() {
     let config = example();
     let o = scopegate(&[
-        "decide", "--config", config.to_str().unwrap(), "--client", GLG_DVP, "--scope",
-        "umcharderwijk~9051", "--url", "not a url",
+        "decide",
+        "--config",
+        config.to_str().unwrap(),
+        "--client",
+        GLG_DVP,
+        "--scope",
+        "umcharderwijk~9051",
+        "--url",
+        "not a url",
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -223,7 +245,13 @@ fn decide_with_a_url_that_does_not_parse_is_a_usage_error() {
 #[test]
 fn decide_without_a_required_argument_is_a_usage_error() {
     let config = example();
-    let o = scopegate(&["decide", "--config", config.to_str().unwrap(), "--client", GLG_DVP]);
+    let o = scopegate(&[
+        "decide",
+        "--config",
+        config.to_str().unwrap(),
+        "--client",
+        GLG_DVP,
+    ]);
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -236,7 +264,15 @@ fn a_malformed_at_instant_is_a_usage_error() {
 #[test]
 fn glg_status_json_gives_one_row_per_glg_with_the_contract_fields() {
     let config = example();
-    let o = scopegate(&["glg", "status", "--config", config.to_str().unwrap(), "--at", AT, "--json"]);
+    let o = scopegate(&[
+        "glg",
+        "status",
+        "--config",
+        config.to_str().unwrap(),
+        "--at",
+        AT,
+        "--json",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
@@ -274,7 +310,13 @@ fn glg_status_json_gives_one_row_per_glg_with_the_contract_fields() {
 fn glg_status_shows_the_extension_phase_after_the_end_day() {
     let config = example();
     let o = scopegate(&[
-        "glg", "status", "--config", config.to_str().unwrap(), "--at", "2027-02-10T09:00:00+01:00", "--json",
+        "glg",
+        "status",
+        "--config",
+        config.to_str().unwrap(),
+        "--at",
+        "2027-02-10T09:00:00+01:00",
+        "--json",
     ]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["phase"], "extended");
@@ -284,7 +326,14 @@ fn glg_status_shows_the_extension_phase_after_the_end_day() {
 #[test]
 fn glg_status_prints_a_table_with_a_header_row() {
     let config = example();
-    let o = scopegate(&["glg", "status", "--config", config.to_str().unwrap(), "--at", AT]);
+    let o = scopegate(&[
+        "glg",
+        "status",
+        "--config",
+        config.to_str().unwrap(),
+        "--at",
+        AT,
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     let mut lines = out.lines();
@@ -292,7 +341,18 @@ fn glg_status_prints_a_table_with_a_header_row() {
     let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
     assert_eq!(
         row,
-        ["glg-umch-51", "umcharderwijk@medmij", "9051", "51", "active", "2026-11-01", "2027-02-28", "88", "used", "2027-06-01"]
+        [
+            "glg-umch-51",
+            "umcharderwijk@medmij",
+            "9051",
+            "51",
+            "active",
+            "2026-11-01",
+            "2027-02-28",
+            "88",
+            "used",
+            "2027-06-01"
+        ]
     );
 }
 
@@ -325,7 +385,9 @@ fn audit_verify_reports_a_tampered_line_and_exits_one() {
     assert_eq!(ok.status.code(), Some(0));
     assert_eq!(stdout(&ok), "ok: 3 records, hash chain intact\n");
 
-    let text = std::fs::read_to_string(&path).unwrap().replacen("req-1", "req-X", 1);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("req-1", "req-X", 1);
     std::fs::write(&path, text).unwrap();
     let broken = scopegate(&["audit", "verify", path.to_str().unwrap()]);
     assert_eq!(broken.status.code(), Some(1));
