@@ -136,11 +136,17 @@ async fn load_lists(
     }
 }
 
-fn print_config_error(out: &mut impl Write, e: &config::ConfigError) -> std::io::Result<()> {
-    for line in e.to_string().lines() {
-        writeln!(out, "error config_invalid {line}")?;
+/// Loads the config, printing one `error config_invalid` line per problem when it fails.
+fn load_config(path: &Path, out: &mut impl Write) -> std::io::Result<Option<Config>> {
+    match config::load(path) {
+        Ok(c) => Ok(Some(c)),
+        Err(e) => {
+            for line in e.to_string().lines() {
+                writeln!(out, "error config_invalid {line}")?;
+            }
+            Ok(None)
+        }
     }
-    Ok(())
 }
 
 /// `scopegate check`: 0 valid (warnings allowed), 1 invalid.
@@ -149,12 +155,8 @@ pub async fn check(
     at: Option<DateTime<FixedOffset>>,
     out: &mut impl Write,
 ) -> std::io::Result<u8> {
-    let config = match config::load(path) {
-        Ok(c) => c,
-        Err(e) => {
-            print_config_error(out, &e)?;
-            return Ok(EXIT_INVALID);
-        }
+    let Some(config) = load_config(path, out)? else {
+        return Ok(EXIT_INVALID);
     };
     let now = instant(at);
     let lists = load_lists(&config, now, out).await?;
@@ -223,12 +225,8 @@ pub async fn decide(
             return Ok(EXIT_USAGE);
         }
     };
-    let config = match config::load(path) {
-        Ok(c) => c,
-        Err(e) => {
-            print_config_error(out, &e)?;
-            return Ok(EXIT_USAGE);
-        }
+    let Some(config) = load_config(path, out)? else {
+        return Ok(EXIT_USAGE);
     };
     let now = instant(at);
     let Some(lists) = load_lists(&config, now, out).await? else {
@@ -279,12 +277,8 @@ pub fn glg_status(
     json: bool,
     out: &mut impl Write,
 ) -> std::io::Result<u8> {
-    let config = match config::load(path) {
-        Ok(c) => c,
-        Err(e) => {
-            print_config_error(out, &e)?;
-            return Ok(EXIT_INVALID);
-        }
+    let Some(config) = load_config(path, out)? else {
+        return Ok(EXIT_INVALID);
     };
     let today = glg::amsterdam_today(instant(at));
     let rows: Vec<glg::Status> = config.glgs.iter().map(|g| glg::status(g, today)).collect();
