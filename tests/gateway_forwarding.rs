@@ -10,7 +10,8 @@ use gateway_support::*;
 use scopegate::demo::stub::Received;
 use serde_json::Value;
 
-const GLG_URL: &str = "https://medmij.umcharderwijk.nl/fhir-glg/MedicationStatement?_count=1&patient=abc";
+const GLG_URL: &str =
+    "https://medmij.umcharderwijk.nl/fhir-glg/MedicationStatement?_count=1&patient=abc";
 const GLG_SCOPE: &str = "umcharderwijk~9051";
 
 /// A GLG request with every kind of header the gateway must rewrite or drop.
@@ -62,7 +63,10 @@ async fn a_glg_request_reaches_the_original_services_upstream_with_the_medmij_he
     assert_eq!(got.len(), 1);
     let r = &got[0];
     assert_eq!(r.method, "POST");
-    assert_eq!(r.target, "/umcharderwijk/MedicationStatement?_count=1&patient=abc");
+    assert_eq!(
+        r.target,
+        "/umcharderwijk/MedicationStatement?_count=1&patient=abc"
+    );
     assert_eq!(
         medmij_headers(r),
         vec![
@@ -70,16 +74,25 @@ async fn a_glg_request_reaches_the_original_services_upstream_with_the_medmij_he
             ("x-medmij-gegevensdienst".into(), "51".into()),
             ("x-medmij-glg".into(), "glg-umch-51".into()),
             ("x-medmij-kopie-gegevensdienst".into(), "9051".into()),
-            ("x-medmij-zorgaanbieder".into(), "umcharderwijk@medmij".into()),
+            (
+                "x-medmij-zorgaanbieder".into(),
+                "umcharderwijk@medmij".into()
+            ),
         ]
     );
     assert_eq!(r.header("x-forwarded-for"), Some("127.0.0.1"));
     assert_eq!(r.header("x-forwarded-proto"), Some("http"));
-    assert_eq!(r.header("x-forwarded-host"), Some("medmij.umcharderwijk.nl"));
+    assert_eq!(
+        r.header("x-forwarded-host"),
+        Some("medmij.umcharderwijk.nl")
+    );
     assert_eq!(r.headers.get_all("x-forwarded-for").iter().count(), 1);
     assert_eq!(r.header("medmij-request-id"), Some("glg-1"));
     assert_eq!(r.header("x-correlation-id"), Some("corr-e2e"));
-    assert_eq!(r.header("authorization"), Some(format!("Bearer {token}").as_str()));
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {token}").as_str())
+    );
     assert_eq!(r.header("host"), Some(h.upstream.addr.to_string().as_str()));
     assert_eq!(&r.body[..], br#"{"resourceType":"Parameters"}"#);
 }
@@ -90,7 +103,14 @@ async fn hop_by_hop_headers_and_those_named_in_connection_are_not_forwarded() {
     let (resp, _) = send_glg(&h, "hop-1").await;
     assert_eq!(resp.status(), 200);
     let r = &h.upstream.take()[0];
-    for name in ["x-hop-secret", "keep-alive", "proxy-authorization", "te", "upgrade", "trailer"] {
+    for name in [
+        "x-hop-secret",
+        "keep-alive",
+        "proxy-authorization",
+        "te",
+        "upgrade",
+        "trailer",
+    ] {
         assert_eq!(r.header(name), None, "{name} was forwarded");
     }
     assert_ne!(r.header("connection"), Some("keep-alive, x-hop-secret"));
@@ -137,7 +157,10 @@ async fn client_sent_medmij_headers_never_reach_the_upstream_of_a_normal_request
         vec![
             ("x-medmij-client".into(), THIRD_DVP.into()),
             ("x-medmij-gegevensdienst".into(), "51".into()),
-            ("x-medmij-zorgaanbieder".into(), "ziekenhuisamstelland@medmij".into()),
+            (
+                "x-medmij-zorgaanbieder".into(),
+                "ziekenhuisamstelland@medmij".into()
+            ),
         ]
     );
 }
@@ -146,10 +169,38 @@ async fn client_sent_medmij_headers_never_reach_the_upstream_of_a_normal_request
 async fn glg_traffic_and_other_zas_traffic_interleave_each_routed_on_its_own() {
     let h = Setup::new().start().await;
     let cases = [
-        (GLG_DVP, GLG_SCOPE, "https://medmij.umcharderwijk.nl/fhir-glg/Patient", "/umcharderwijk/Patient", "51", Some("glg-umch-51")),
-        (OTHER_DVP, "ziekenhuisamstelland~51", "https://fhir.ziekenhuisamstelland.nl/medmij/medicatie-pdf/DocumentReference", "/ziekenhuisamstelland/DocumentReference", "51", None),
-        (THIRD_DVP, "huisartsenpraktijkdevries~49", "https://medmij.huisartsenpraktijkdevries.nl/fhir/hag/Observation", "/huisartsenpraktijkdevries/Observation", "49", None),
-        (GLG_DVP, "umcharderwijk~4", "https://medmij.umcharderwijk.nl/fhir-lab/Observation", "/lab/Observation", "4", None),
+        (
+            GLG_DVP,
+            GLG_SCOPE,
+            "https://medmij.umcharderwijk.nl/fhir-glg/Patient",
+            "/umcharderwijk/Patient",
+            "51",
+            Some("glg-umch-51"),
+        ),
+        (
+            OTHER_DVP,
+            "ziekenhuisamstelland~51",
+            "https://fhir.ziekenhuisamstelland.nl/medmij/medicatie-pdf/DocumentReference",
+            "/ziekenhuisamstelland/DocumentReference",
+            "51",
+            None,
+        ),
+        (
+            THIRD_DVP,
+            "huisartsenpraktijkdevries~49",
+            "https://medmij.huisartsenpraktijkdevries.nl/fhir/hag/Observation",
+            "/huisartsenpraktijkdevries/Observation",
+            "49",
+            None,
+        ),
+        (
+            GLG_DVP,
+            "umcharderwijk~4",
+            "https://medmij.umcharderwijk.nl/fhir-lab/Observation",
+            "/lab/Observation",
+            "4",
+            None,
+        ),
     ];
     let mut sends = Vec::new();
     for round in 0..3 {
@@ -174,7 +225,11 @@ async fn glg_traffic_and_other_zas_traffic_interleave_each_routed_on_its_own() {
         assert_eq!(r.header("x-medmij-client"), Some(client), "{id}");
         assert_eq!(r.header("x-medmij-gegevensdienst"), Some(effective), "{id}");
         assert_eq!(r.header("x-medmij-glg"), glg, "{id}");
-        assert_eq!(r.header("x-medmij-kopie-gegevensdienst"), glg.map(|_| "9051"), "{id}");
+        assert_eq!(
+            r.header("x-medmij-kopie-gegevensdienst"),
+            glg.map(|_| "9051"),
+            "{id}"
+        );
     }
 }
 
@@ -184,7 +239,10 @@ async fn an_allowed_request_leaves_a_decision_record_then_an_outcome_record() {
     let (resp, _) = send_glg(&h, "rec-1").await;
     assert_eq!(resp.status(), 200);
     let records = h.audit().await;
-    let mine: Vec<&Value> = records.iter().filter(|r| r["request_id"] == "rec-1").collect();
+    let mine: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["request_id"] == "rec-1")
+        .collect();
     assert_eq!(mine.len(), 2, "{records:?}");
     let (decision, outcome) = (mine[0], mine[1]);
     for rec in [decision, outcome] {

@@ -43,7 +43,10 @@ async fn an_active_token_is_allowed_and_the_gateway_authenticates_to_the_endpoin
     let asked = server.received.lock().unwrap().clone();
     assert_eq!(asked.len(), 1);
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("scopegate:{SECRET}"));
-    assert_eq!(asked[0].0["authorization"], format!("Basic {basic}").as_str());
+    assert_eq!(
+        asked[0].0["authorization"],
+        format!("Basic {basic}").as_str()
+    );
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&asked[0].1)
         .into_owned()
         .collect();
@@ -91,6 +94,14 @@ async fn an_unreachable_introspection_endpoint_is_token_unverifiable() {
         .unwrap();
     assert_denied(resp, "token_unverifiable", Some("introdown-1")).await;
     let rec = h.record("introdown-1").await;
-    assert_deny_record(&rec, "token_unverifiable", 503, None, None, (None, None), None);
+    assert_deny_record(
+        &rec,
+        "token_unverifiable",
+        503,
+        None,
+        None,
+        (None, None),
+        None,
+    );
     assert_eq!(h.upstream.count(), 0);
 }

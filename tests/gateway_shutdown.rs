@@ -39,7 +39,10 @@ async fn a_request_in_flight_at_shutdown_completes_and_is_audited() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert!(closed, "the gateway kept accepting after shutdown began");
-    assert!(!stopping.is_finished(), "shutdown did not wait for the request");
+    assert!(
+        !stopping.is_finished(),
+        "shutdown did not wait for the request"
+    );
 
     release.send(()).unwrap();
     let resp = in_flight.await.unwrap().unwrap();

@@ -534,3 +534,96 @@ pub fn everything(r: &Received) -> String {
     s.push_str(&String::from_utf8_lossy(&r.body));
     s
 }
+
+/// The built `scopegate serve` binary on a config file, with its stdout's first line (the
+/// bound addresses) read. Killed (SIGKILL) when dropped.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+    pub admin_addr: SocketAddr,
+    /// Every stdout line after the first and all of stderr, once the process has ended.
+    output: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Binary {
+    /// Starts `scopegate serve --config <config>` with extra environment variables.
+    pub async fn start(config: &Path, env: &[(&str, &str)]) -> Binary {
+        use std::io::{BufRead, BufReader, Read};
+        use std::process::{Command, Stdio};
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_scopegate"));
+        cmd.arg("serve")
+            .arg("--config")
+            .arg(config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let err_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+        let (first_tx, first_rx) = oneshot::channel();
+        let output = std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let _ = first_tx.send(first.clone());
+            let mut rest = String::new();
+            let _ = reader.read_to_string(&mut rest);
+            let err = err_reader.join().unwrap_or_default();
+            format!("{first}{rest}{err}")
+        });
+        let first = first_rx.await.unwrap();
+        let field = |name: &str| -> SocketAddr {
+            first
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix(name))
+                .unwrap_or_else(|| panic!("no {name} in {first:?}"))
+                .parse()
+                .unwrap()
+        };
+        let (addr, admin_addr) = (field("addr="), field("admin_addr="));
+        Binary {
+            child,
+            addr,
+            admin_addr,
+            output: Some(output),
+        }
+    }
+
+    /// SIGKILLs the process and returns everything it wrote.
+    pub fn kill(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.output
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `scopegate audit verify <path>`: exit code and stdout.
+pub fn audit_verify(path: &Path) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .args(["audit", "verify"])
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
