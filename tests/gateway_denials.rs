@@ -251,10 +251,11 @@ async fn policy_denial(
     reason: &str,
 ) -> serde_json::Value {
     let id = format!("{reason}-1");
+    let token = h.token(client, scope);
     let resp = h
         .get(url)
         .header("medmij-request-id", &id)
-        .bearer_auth(h.token(client, scope))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
@@ -262,6 +263,9 @@ async fn policy_denial(
     assert_eq!(h.upstream.count(), 0);
     let rec = h.record(&id).await;
     assert_eq!(rec["sub_hash"], scopegate::audit::sub_hash("patient-e2e"));
+    for segment in segments(&token) {
+        assert!(!rec.to_string().contains(&segment));
+    }
     rec
 }
 
