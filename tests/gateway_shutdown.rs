@@ -8,7 +8,7 @@ use std::time::Duration;
 use gateway_support::*;
 use serde_json::Value;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_in_flight_at_shutdown_completes_and_is_audited() {
     let mut held = HeldUpstream::start().await;
     let mut h = Setup::new()
