@@ -156,6 +156,31 @@ impl AuditLog {
         }
     }
 
+    /// Queues a record without waiting for it to be written, in either mode, for records
+    /// nothing waits on (the outcome of a forwarded request). It is queued before this
+    /// returns, so a later [`AuditLog::flush`] or [`AuditLog::shutdown`] covers it; only
+    /// when the queue is full is it handed to a task that waits for room.
+    pub fn record_queued(&self, rec: Record) {
+        let msg = Msg::Record {
+            rec: Box::new(rec),
+            done: None,
+        };
+        match self.tx.try_send(msg) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(msg)) => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    if tx.send(msg).await.is_err() {
+                        tracing::error!("audit record not written: the audit trail is closed");
+                    }
+                });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::error!("audit record not written: the audit trail is closed");
+            }
+        }
+    }
+
     /// Resolves once every record queued before the call is written and synced.
     pub async fn flush(&self) -> Result<(), AuditError> {
         self.send_flush(false).await

@@ -255,14 +255,9 @@ async fn forward(
                 status = resp.status().as_u16(),
                 "forwarded"
             );
-            // The outcome record needs no fsync before the answer: the decision is on disk.
-            let audit = gw.audit.clone();
-            let outcome = ex.record;
-            tokio::spawn(async move {
-                if let Err(e) = audit.record(outcome).await {
-                    tracing::error!(error = %e, "audit outcome record not written");
-                }
-            });
+            // The outcome record needs no fsync before the answer (the decision is on disk),
+            // but it is queued before the answer, so a graceful shutdown still writes it.
+            gw.audit.record_queued(ex.record);
             resp
         }
         Err(e) => {
