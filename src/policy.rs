@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::glg::{self, CopyLookup};
 use crate::lists::{EndpointUri, Zorgaanbieder};
 use crate::reason::Reason;
-use crate::scope::Scope;
+use crate::scope::ScopeView;
 use crate::snapshot::Snapshot;
 
 /// The parts of a resource request that the decision reads.
@@ -93,12 +93,12 @@ pub fn decide(snap: &Snapshot, req: &ResourceRequest<'_>, now: DateTime<Utc>) ->
     };
 
     // 5. scope well formed
-    let scope = match Scope::parse(req.scope) {
+    let scope = match ScopeView::parse(req.scope) {
         Ok(s) => s,
         Err(e) => return d.deny(Reason::ScopeMalformed, format!("scope: {e}")),
     };
     let mut d = Decision {
-        provider: Some(scope.provider()),
+        provider: Some(format!("{}@medmij", scope.za)),
         ..d
     };
     let provider_name = d.provider.as_deref().unwrap_or_default();
@@ -122,7 +122,7 @@ pub fn decide(snap: &Snapshot, req: &ResourceRequest<'_>, now: DateTime<Utc>) ->
     };
 
     // 9. a scope id offered by the ZA
-    let ids = scope.service_ids();
+    let ids = &scope.ids;
     if !ids.iter().any(|id| za.offers(id)) {
         let detail = format!("{provider_name} offers none of {}", ids.join(", "));
         return d.deny(Reason::ServiceNotOffered, detail);
@@ -134,7 +134,7 @@ pub fn decide(snap: &Snapshot, req: &ResourceRequest<'_>, now: DateTime<Utc>) ->
     } else {
         None
     };
-    let (id, rest) = match match_endpoint(za, &ids, host, req.path, snap.config.server.match_host) {
+    let (id, rest) = match match_endpoint(za, ids, host, req.path, snap.config.server.match_host) {
         EndpointMatch::One { id, rest } => (id, rest),
         EndpointMatch::None => {
             let detail = format!("{} is under no resource endpoint of the scope", req.path);

@@ -24,6 +24,8 @@
 //! on borrowed slices and allocates only the owned result).
 
 use std::collections::HashSet;
+
+use smallvec::SmallVec;
 use std::fmt;
 
 /// The literal `onbehalfof` token.
@@ -141,26 +143,8 @@ impl Scope {
     /// Parses a scope per SPEC §5 (see the module docs for the exact grammar). Accepts `~`
     /// also as `%7E`/`%7e`. Never panics.
     pub fn parse(s: &str) -> Result<Scope, ScopeError> {
-        check_separators(s)?;
         let mut tokens = Vec::with_capacity(s.bytes().filter(|&b| b == b' ').count() + 1);
-        // The ZA as written in the first token that names one, and that token's index.
-        let mut first_za: Option<(&str, usize)> = None;
-        for (index, raw) in s.split(' ').enumerate() {
-            let parsed = parse_token(raw).map_err(|e| e.at(index))?;
-            let za = match parsed {
-                Parsed::Service { za, .. } | Parsed::Subscribe { za, .. } => za,
-                Parsed::OnBehalfOf | Parsed::OnBehalfOfChild => "",
-            };
-            if !za.is_empty() {
-                match first_za {
-                    None => first_za = Some((za, index)),
-                    Some((first, _)) if first == za => {}
-                    Some((_, first)) => return Err(ScopeError::MixedZa { index, first }),
-                }
-            }
-            tokens.push(parsed.into_owned());
-        }
-        let (za, _) = first_za.ok_or(ScopeError::NoZa)?;
+        let za = parse_with(s, |parsed| tokens.push(parsed.into_owned()))?;
         Ok(Scope {
             za: za.to_owned(),
             tokens,
@@ -190,6 +174,66 @@ impl Scope {
         }
         ids
     }
+}
+
+/// A well-formed scope borrowed from the string it was parsed from: the ZA and the
+/// deduplicated service ids, without allocating for the usual handful of tokens. This is
+/// what the per-request decision uses; [`Scope`] is the owned form for everything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeView<'a> {
+    /// The ZA without `@medmij`.
+    pub za: &'a str,
+    /// Service ids of `<za>~<id>` and `subscribe~<days>/<za>~<id>` tokens, in order, each once.
+    pub ids: SmallVec<[&'a str; 4]>,
+}
+
+impl<'a> ScopeView<'a> {
+    /// Parses exactly as [`Scope::parse`] does.
+    pub fn parse(s: &'a str) -> Result<ScopeView<'a>, ScopeError> {
+        let mut ids: SmallVec<[&'a str; 4]> = SmallVec::new();
+        let mut seen: Option<HashSet<&'a str>> = None;
+        let za = parse_with(s, |parsed| {
+            let id = match parsed {
+                Parsed::Service { id, .. } | Parsed::Subscribe { id, .. } => id,
+                Parsed::OnBehalfOf | Parsed::OnBehalfOfChild => return,
+            };
+            if ids.len() < DEDUP_LINEAR_MAX {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            } else {
+                let seen = seen.get_or_insert_with(|| ids.iter().copied().collect());
+                if seen.insert(id) {
+                    ids.push(id);
+                }
+            }
+        })?;
+        Ok(ScopeView { za, ids })
+    }
+}
+
+/// Checks the separators and every token, hands each parsed token to `visit` in order and
+/// returns the one ZA the scope names.
+fn parse_with<'a>(s: &'a str, mut visit: impl FnMut(Parsed<'a>)) -> Result<&'a str, ScopeError> {
+    check_separators(s)?;
+    // The ZA as written in the first token that names one, and that token's index.
+    let mut first_za: Option<(&str, usize)> = None;
+    for (index, raw) in s.split(' ').enumerate() {
+        let parsed = parse_token(raw).map_err(|e| e.at(index))?;
+        let za = match parsed {
+            Parsed::Service { za, .. } | Parsed::Subscribe { za, .. } => za,
+            Parsed::OnBehalfOf | Parsed::OnBehalfOfChild => "",
+        };
+        if !za.is_empty() {
+            match first_za {
+                None => first_za = Some((za, index)),
+                Some((first, _)) if first == za => {}
+                Some((_, first)) => return Err(ScopeError::MixedZa { index, first }),
+            }
+        }
+        visit(parsed);
+    }
+    first_za.map(|(za, _)| za).ok_or(ScopeError::NoZa)
 }
 
 /// Prints the scope in canonical form: tokens in order, single spaces, `~` unencoded.
@@ -473,6 +517,27 @@ mod tests {
             Scope::parse("onbehalfof onbehalfofchild"),
             Err(ScopeError::NoZa)
         );
+    }
+
+    #[test]
+    fn the_borrowed_view_agrees_with_the_owned_scope() {
+        for s in [
+            "umcharderwijk~9051",
+            "onbehalfof umcharderwijk~48 subscribe~30/umcharderwijk~49 umcharderwijk~48",
+            "umcharderwijk%7E51 onbehalfofchild",
+        ] {
+            let owned = Scope::parse(s).unwrap();
+            let view = ScopeView::parse(s).unwrap();
+            assert_eq!(view.za, owned.za);
+            assert_eq!(view.ids.to_vec(), owned.service_ids());
+        }
+    }
+
+    #[test]
+    fn the_borrowed_view_refuses_what_the_owned_scope_refuses() {
+        for s in ["", "umch~1 other~2", "onbehalfof", "umch~", " umch~1"] {
+            assert_eq!(ScopeView::parse(s).err(), Scope::parse(s).err(), "{s:?}");
+        }
     }
 
     #[test]
