@@ -64,10 +64,13 @@ pub(crate) struct Writer<S> {
     mode: AuditMode,
     /// `hash` of the last record on disk.
     prev_hash: String,
-    /// Bytes of whole, synced records.
+    /// Bytes of whole records written (synced, or pending in `unsynced`).
     len: u64,
     /// A failed batch could not be cut back yet.
     dirty: bool,
+    /// Durable mode: lines written without a sync because no one waited for them (outcome
+    /// records); the next batch's sync covers them, or [`BUFFER_INTERVAL`] at the latest.
+    unsynced: bool,
     counters: Arc<Counters>,
 }
 
@@ -85,13 +88,29 @@ impl<S: Sink> Writer<S> {
             prev_hash,
             len,
             dirty: false,
+            unsynced: false,
             counters,
         }
     }
 
     /// Runs until a stop message, or until every sender is gone and the queue is empty.
     pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
-        while let Some(first) = rx.recv().await {
+        loop {
+            let first = if self.unsynced {
+                match tokio::time::timeout(BUFFER_INTERVAL, rx.recv()).await {
+                    Ok(msg) => msg,
+                    Err(_idle) => {
+                        self.sync_pending();
+                        continue;
+                    }
+                }
+            } else {
+                rx.recv().await
+            };
+            let Some(first) = first else {
+                self.sync_pending();
+                break;
+            };
             let mut batch = vec![first];
             if self.mode == AuditMode::Buffered && !batch[0].is_flush() {
                 let deadline = tokio::time::Instant::now() + BUFFER_INTERVAL;
@@ -150,7 +169,10 @@ impl<S: Sink> Writer<S> {
                 Msg::Flush { done, .. } => waiters.push(done),
             }
         }
-        let outcome = self.persist(&bytes).map_err(Arc::new);
+        // Durable mode syncs a batch only when someone waits for it; a batch of records that
+        // nobody waits for (outcome records) rides on the next sync.
+        let sync = self.mode == AuditMode::Buffered || !waiters.is_empty();
+        let outcome = self.persist(&bytes, sync).map_err(Arc::new);
         match &outcome {
             Ok(()) => {
                 self.prev_hash = prev;
@@ -173,19 +195,42 @@ impl<S: Sink> Writer<S> {
     }
 
     /// Appends and syncs `bytes`; on failure cuts the file back to its last whole record.
-    fn persist(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+    fn persist(&mut self, bytes: &[u8], sync: bool) -> std::io::Result<()> {
         if self.dirty {
             self.sink.truncate(self.len)?;
             self.dirty = false;
         }
         if bytes.is_empty() {
-            return Ok(());
+            return if sync && self.unsynced {
+                self.sink.sync().inspect(|()| self.unsynced = false)
+            } else {
+                Ok(())
+            };
         }
-        let written = self.sink.append(bytes).and_then(|()| self.sink.sync());
+        let written = self.sink.append(bytes).and_then(|()| {
+            if sync {
+                self.sink.sync().inspect(|()| self.unsynced = false)
+            } else {
+                self.unsynced = true;
+                Ok(())
+            }
+        });
         if written.is_err() {
             self.dirty = self.sink.truncate(self.len).is_err();
         }
         written
+    }
+
+    /// Syncs lines written without a sync; a failure is logged (their records were never
+    /// waited for) and retried with the next batch.
+    fn sync_pending(&mut self) {
+        if !self.unsynced {
+            return;
+        }
+        match self.sink.sync() {
+            Ok(()) => self.unsynced = false,
+            Err(e) => tracing::error!(error = %e, "audit sync of queued records failed"),
+        }
     }
 }
 
