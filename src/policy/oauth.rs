@@ -147,7 +147,10 @@ impl Params {
         let mut values: HashMap<String, Vec<String>> = HashMap::new();
         for (k, v) in url::form_urlencoded::parse(input) {
             if !v.is_empty() {
-                values.entry(k.into_owned()).or_default().push(v.into_owned());
+                values
+                    .entry(k.into_owned())
+                    .or_default()
+                    .push(v.into_owned());
             }
         }
         Params { values }
@@ -165,8 +168,13 @@ impl Params {
 /// What the front channel answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizeOutcome {
-    /// Forward the request unchanged to this authorization server base URL.
-    Allow { upstream: String },
+    /// Forward the request unchanged to the authorization server base URL `upstream`;
+    /// should forwarding fail, the client is sent back to `redirect_uri`.
+    Allow {
+        upstream: String,
+        redirect_uri: String,
+        state: Option<String>,
+    },
     /// An error page, no redirect: the redirect target could not be trusted.
     Page,
     /// `302` to `redirect_uri` with `error`, `error_description` and `state` (when the
@@ -248,7 +256,8 @@ pub fn decide_authorize(
     let redirect_uri = match params.get("redirect_uri") {
         Param::One(r) if redirect_uri_ok(r, client_id) => r,
         Param::One(_) => {
-            let detail = format!("redirect_uri is not https://{client_id}[/path] without query or fragment");
+            let detail =
+                format!("redirect_uri is not https://{client_id}[/path] without query or fragment");
             return d.page(Reason::RedirectUriInvalid, detail);
         }
         Param::Missing => return d.page(Reason::RedirectUriInvalid, "no redirect_uri".into()),
@@ -261,16 +270,21 @@ pub fn decide_authorize(
         Param::One(s) => Some(s.to_owned()),
         Param::Missing | Param::Repeated => None,
     };
-    let mut d = AuthorizeDecision {
-        outcome: AuthorizeOutcome::Redirect {
-            redirect_uri: redirect_uri.to_owned(),
-            state,
-        },
-        ..d
-    };
+    let redirect_uri = redirect_uri.to_owned();
+    let mut d = d;
     match authorize_checks(snap, ep, &params, client_id, now, &mut d) {
-        Ok(upstream) => d.outcome = AuthorizeOutcome::Allow { upstream },
+        Ok(upstream) => {
+            d.outcome = AuthorizeOutcome::Allow {
+                upstream,
+                redirect_uri,
+                state,
+            };
+        }
         Err((reason, detail)) => {
+            d.outcome = AuthorizeOutcome::Redirect {
+                redirect_uri,
+                state,
+            };
             d.reason = Some(reason);
             d.detail = Some(detail);
         }
@@ -321,11 +335,17 @@ fn authorize_checks(
 
     // 6. client on the OCL (found before any redirect)
     let Some(client) = snap.lists.ocl.get(client_id) else {
-        return Err((Reason::ClientUnknown, format!("client {client_id} is not on the OCL")));
+        return Err((
+            Reason::ClientUnknown,
+            format!("client {client_id} is not on the OCL"),
+        ));
     };
     // 7. ZA on the ZAL
     let Some(za) = snap.lists.zal.get(&provider_name) else {
-        return Err((Reason::ProviderUnknown, format!("{provider_name} is not on the ZAL")));
+        return Err((
+            Reason::ProviderUnknown,
+            format!("{provider_name} is not on the ZAL"),
+        ));
     };
     // 8. ZA served by this gateway
     let Some(provider) = snap.provider(&provider_name) else {
@@ -506,7 +526,11 @@ pub fn is_form(content_type: &str) -> bool {
 /// The authorization server for requests of these providers: each one's
 /// `authorization_server`, else `[authorization_server] upstream`; all must agree.
 pub fn authorization_server(snap: &Snapshot, providers: &[&str]) -> Result<String, Denial> {
-    let global = snap.config.authorization_server.as_ref().map(|a| &a.upstream);
+    let global = snap
+        .config
+        .authorization_server
+        .as_ref()
+        .map(|a| &a.upstream);
     let mut chosen: Option<&url::Url> = None;
     for name in providers {
         let own = snap

@@ -7,6 +7,7 @@
 pub mod forward;
 pub mod framing;
 pub mod headers;
+mod oauth;
 pub mod respond;
 
 use std::sync::Arc;
@@ -64,6 +65,9 @@ pub async fn handle(gw: Arc<Gateway>, req: Request<Incoming>, conn: ConnInfo) ->
         record,
     };
     let cur = gw.current();
+    if let Some(ep) = oauth::endpoint(&cur, &req) {
+        return oauth::handle(&gw, &cur, ep, req, &conn, ex).await;
+    }
     match authorize(&cur, req, &conn, &mut ex).await {
         Ok((req, decision)) => forward(&gw, &cur, req, &conn, decision, ex).await,
         Err((reason, detail)) => deny(&gw, ex, reason, detail).await,

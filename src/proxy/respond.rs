@@ -148,9 +148,7 @@ pub const fn human(reason: Reason) -> &'static str {
         Reason::OauthRequestInvalid => "an OAuth parameter, method or content type is wrong",
         Reason::RedirectUriInvalid => "the redirect_uri is not an https URI on the client's host",
         Reason::ResponseTypeUnsupported => "the response_type is not code",
-        Reason::GrantTypeUnsupported => {
-            "the grant_type is not authorization_code or refresh_token"
-        }
+        Reason::GrantTypeUnsupported => "the grant_type is not authorization_code or refresh_token",
         Reason::UpstreamUnavailable => "the upstream could not be reached",
         Reason::UpstreamTimeout => "the upstream did not answer in time",
         Reason::AuditUnavailable => "the audit record could not be written",

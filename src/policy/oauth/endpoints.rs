@@ -104,10 +104,7 @@ impl EndpointIndex {
         let key = if path == "/" { "" } else { path };
         let (path, entries) = self.by_path.get_key_value(key)?;
         let host = match_host.then(|| host.map(host_without_port).unwrap_or_default());
-        let matching = |e: &&Entry| {
-            host.as_deref()
-                .is_none_or(|h| h.eq_ignore_ascii_case(&e.host))
-        };
+        let matching = |e: &&Entry| host.is_none_or(|h| h.eq_ignore_ascii_case(&e.host));
         let kind = [EndpointKind::Authorize, EndpointKind::Token]
             .into_iter()
             .find(|&k| entries.iter().filter(matching).any(|e| e.kind == k))?;
