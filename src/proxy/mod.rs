@@ -2,7 +2,8 @@
 //! respond → audit. The phases themselves are written here by the lead; the HTTP mechanics
 //! they call live in the submodules: [`framing`] (refuse ambiguous framing, cap bodies),
 //! [`headers`] (SPEC §8 rewriting), [`forward`] (the pooled upstream client) and [`respond`]
-//! (the one place a denial becomes a response).
+//! (the one place a denial becomes a response). Requests to a ZAL authorization or token
+//! endpoint are handed to `oauth` (SPEC §9) before the resource phases.
 
 pub mod forward;
 pub mod framing;

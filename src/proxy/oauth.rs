@@ -60,8 +60,13 @@ enum Form {
 /// The OAuth endpoint this request addresses, if any.
 pub(super) fn endpoint<'a>(cur: &'a Current, req: &Request<Incoming>) -> Option<OAuthEndpoint<'a>> {
     let snap = cur.snapshot.as_deref()?;
-    let host = headers::client_host(req.headers(), req.uri());
-    snap.oauth_endpoint(host.as_deref(), req.uri().path())
+    // As `headers::client_host`, without allocating: this runs for every request.
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    snap.oauth_endpoint(host, req.uri().path())
 }
 
 /// Handles a request to an authorization or token endpoint.
