@@ -10,6 +10,8 @@
 //! carries everything learned before that point (provider, requested and effective service,
 //! GLG) so that a denial can be explained and audited.
 
+pub mod oauth;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 

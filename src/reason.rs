@@ -33,6 +33,15 @@ pub enum Reason {
     GlgNotActive,
     CopyServiceNotGlgDvp,
     ClientNotQualified,
+    /// OAuth (SPEC §9): a parameter of an authorize or token request is missing or repeated,
+    /// or the method or content type is not the endpoint's.
+    OauthRequestInvalid,
+    /// OAuth (SPEC §9): `redirect_uri` missing or not `https://<client_id>[/path]`.
+    RedirectUriInvalid,
+    /// OAuth (SPEC §9): `response_type` other than `code`.
+    ResponseTypeUnsupported,
+    /// OAuth (SPEC §9): `grant_type` other than `authorization_code` or `refresh_token`.
+    GrantTypeUnsupported,
     UpstreamUnavailable,
     UpstreamTimeout,
     AuditUnavailable,
@@ -57,7 +66,7 @@ pub enum IssueCode {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 22] = [
+    pub const ALL: [Reason; 26] = [
         Reason::ListsUnavailable,
         Reason::WhitelistDenied,
         Reason::TokenMissing,
@@ -77,6 +86,10 @@ impl Reason {
         Reason::GlgNotActive,
         Reason::CopyServiceNotGlgDvp,
         Reason::ClientNotQualified,
+        Reason::OauthRequestInvalid,
+        Reason::RedirectUriInvalid,
+        Reason::ResponseTypeUnsupported,
+        Reason::GrantTypeUnsupported,
         Reason::UpstreamUnavailable,
         Reason::UpstreamTimeout,
         Reason::AuditUnavailable,
@@ -104,13 +117,18 @@ impl Reason {
             Reason::GlgNotActive => "glg_not_active",
             Reason::CopyServiceNotGlgDvp => "copy_service_not_glg_dvp",
             Reason::ClientNotQualified => "client_not_qualified",
+            Reason::OauthRequestInvalid => "oauth_request_invalid",
+            Reason::RedirectUriInvalid => "redirect_uri_invalid",
+            Reason::ResponseTypeUnsupported => "response_type_unsupported",
+            Reason::GrantTypeUnsupported => "grant_type_unsupported",
             Reason::UpstreamUnavailable => "upstream_unavailable",
             Reason::UpstreamTimeout => "upstream_timeout",
             Reason::AuditUnavailable => "audit_unavailable",
         }
     }
 
-    /// HTTP status of a resource-request denial.
+    /// HTTP status of a resource-request denial (the OAuth endpoints answer with their own
+    /// statuses, see `policy::oauth::oauth_error`).
     pub const fn status(self) -> u16 {
         match self {
             Reason::ListsUnavailable => 503,
@@ -132,6 +150,10 @@ impl Reason {
             Reason::GlgNotActive => 403,
             Reason::CopyServiceNotGlgDvp => 403,
             Reason::ClientNotQualified => 403,
+            Reason::OauthRequestInvalid => 400,
+            Reason::RedirectUriInvalid => 400,
+            Reason::ResponseTypeUnsupported => 400,
+            Reason::GrantTypeUnsupported => 400,
             Reason::UpstreamUnavailable => 502,
             Reason::UpstreamTimeout => 504,
             Reason::AuditUnavailable => 503,

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Provider};
 use crate::lists::{Gnl, ListKind, Ocl, Whl, Zal};
+use crate::policy::oauth::{EndpointIndex, OAuthEndpoint};
 
 /// The four lists in force, each as last loaded successfully.
 #[derive(Debug, Clone)]
@@ -85,6 +86,8 @@ pub struct Snapshot {
     pub lists: ListSet,
     /// Provider name → index into `config.providers`.
     providers: HashMap<Box<str>, usize>,
+    /// The authorization and token endpoints of the served providers (SPEC §9).
+    oauth: EndpointIndex,
 }
 
 impl Snapshot {
@@ -95,15 +98,23 @@ impl Snapshot {
             .enumerate()
             .map(|(i, p)| (p.name.as_str().into(), i))
             .collect();
+        let oauth = EndpointIndex::build(&config, &lists.zal);
         Snapshot {
             config,
             lists,
             providers,
+            oauth,
         }
     }
 
     /// The `[[providers]]` entry for a ZA (full name with `@medmij`), if this DVZA serves it.
     pub fn provider(&self, name: &str) -> Option<&Provider> {
         self.providers.get(name).map(|&i| &self.config.providers[i])
+    }
+
+    /// The authorization or token endpoint a request addresses (exact path; host too when
+    /// `match_host`), if any.
+    pub fn oauth_endpoint(&self, host: Option<&str>, path: &str) -> Option<OAuthEndpoint<'_>> {
+        self.oauth.find(host, path, self.config.server.match_host)
     }
 }

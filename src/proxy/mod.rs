@@ -2,11 +2,13 @@
 //! respond → audit. The phases themselves are written here by the lead; the HTTP mechanics
 //! they call live in the submodules: [`framing`] (refuse ambiguous framing, cap bodies),
 //! [`headers`] (SPEC §8 rewriting), [`forward`] (the pooled upstream client) and [`respond`]
-//! (the one place a denial becomes a response).
+//! (the one place a denial becomes a response). Requests to a ZAL authorization or token
+//! endpoint are handed to `oauth` (SPEC §9) before the resource phases.
 
 pub mod forward;
 pub mod framing;
 pub mod headers;
+mod oauth;
 pub mod respond;
 
 use std::sync::Arc;
@@ -64,6 +66,9 @@ pub async fn handle(gw: Arc<Gateway>, req: Request<Incoming>, conn: ConnInfo) ->
         record,
     };
     let cur = gw.current();
+    if let Some(ep) = oauth::endpoint(&cur, &req) {
+        return oauth::handle(&gw, &cur, ep, req, &conn, ex).await;
+    }
     match authorize(&cur, req, &conn, &mut ex).await {
         Ok((req, decision)) => forward(&gw, &cur, req, &conn, decision, ex).await,
         Err((reason, detail)) => deny(&gw, ex, reason, detail).await,

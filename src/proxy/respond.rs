@@ -114,6 +114,10 @@ pub const fn retry_after(reason: Reason) -> Option<u32> {
         | Reason::GlgNotActive
         | Reason::CopyServiceNotGlgDvp
         | Reason::ClientNotQualified
+        | Reason::OauthRequestInvalid
+        | Reason::RedirectUriInvalid
+        | Reason::ResponseTypeUnsupported
+        | Reason::GrantTypeUnsupported
         | Reason::UpstreamUnavailable
         | Reason::UpstreamTimeout => None,
     }
@@ -141,6 +145,10 @@ pub const fn human(reason: Reason) -> &'static str {
         Reason::GlgNotActive => "the gecontroleerde livegang of this copy service is not active",
         Reason::CopyServiceNotGlgDvp => "the client is not a DVP of this gecontroleerde livegang",
         Reason::ClientNotQualified => "the client is not qualified for the gegevensdienst",
+        Reason::OauthRequestInvalid => "an OAuth parameter, method or content type is wrong",
+        Reason::RedirectUriInvalid => "the redirect_uri is not an https URI on the client's host",
+        Reason::ResponseTypeUnsupported => "the response_type is not code",
+        Reason::GrantTypeUnsupported => "the grant_type is not authorization_code or refresh_token",
         Reason::UpstreamUnavailable => "the upstream could not be reached",
         Reason::UpstreamTimeout => "the upstream did not answer in time",
         Reason::AuditUnavailable => "the audit record could not be written",
