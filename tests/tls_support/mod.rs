@@ -154,8 +154,8 @@ impl Pki {
 pub struct Setup {
     /// `[server.tls]` with the test CA as `client_ca`; `None` for plain HTTP.
     pub tls: Option<TlsSetup>,
-    /// `https://` upstream with this certificate, else a plain one.
-    pub upstream_tls: Option<Leaf>,
+    /// An `https://` upstream with a certificate from the test CA, else a plain one.
+    pub upstream_tls: bool,
     /// Write `upstream_ca = <test CA>`.
     pub upstream_ca: bool,
 }
@@ -172,7 +172,7 @@ impl Default for Setup {
                 require_client_cert: true,
                 whitelist_check: true,
             }),
-            upstream_tls: None,
+            upstream_tls: false,
             upstream_ca: false,
         }
     }
@@ -216,12 +216,12 @@ impl Harness {
     pub async fn start(setup: Setup) -> Harness {
         let pki = Pki::new();
         pki.install_server(&pki.server());
-        let (upstream, upstream_base) = match &setup.upstream_tls {
-            Some(leaf) => {
-                let (addr, count) = start_tls_upstream(leaf).await;
+        let (upstream, upstream_base) = match setup.upstream_tls {
+            true => {
+                let (addr, count) = start_tls_upstream(&pki.server()).await;
                 (Upstream::Tls(count), format!("https://{addr}"))
             }
-            None => {
+            false => {
                 let up = RecordingUpstream::start().await.unwrap();
                 let base = format!("http://{}", up.addr);
                 (Upstream::Plain(up), base)
