@@ -36,6 +36,7 @@ async fn a_rotated_certificate_is_served_to_new_connections_while_old_ones_keep_
         StatusCode::OK
     );
     // The connection from before the rotation is still served.
+    old.ready().await.unwrap();
     assert_eq!(
         read(old.send_request(h.request()).await.unwrap()).await.0,
         StatusCode::OK

@@ -158,6 +158,8 @@ pub struct Setup {
     pub upstream_tls: bool,
     /// Write `upstream_ca = <test CA>`.
     pub upstream_ca: bool,
+    /// `[audit] mode`: "durable" (fsync per decision) or "buffered" (the benchmark's).
+    pub audit_mode: &'static str,
 }
 
 pub struct TlsSetup {
@@ -174,6 +176,7 @@ impl Default for Setup {
             }),
             upstream_tls: false,
             upstream_ca: false,
+            audit_mode: "durable",
         }
     }
 }
@@ -216,16 +219,13 @@ impl Harness {
     pub async fn start(setup: Setup) -> Harness {
         let pki = Pki::new();
         pki.install_server(&pki.server());
-        let (upstream, upstream_base) = match setup.upstream_tls {
-            true => {
-                let (addr, count) = start_tls_upstream(&pki.server()).await;
-                (Upstream::Tls(count), format!("https://{addr}"))
-            }
-            false => {
-                let up = RecordingUpstream::start().await.unwrap();
-                let base = format!("http://{}", up.addr);
-                (Upstream::Plain(up), base)
-            }
+        let (upstream, upstream_base) = if setup.upstream_tls {
+            let (addr, count) = start_tls_upstream(&pki.server()).await;
+            (Upstream::Tls(count), format!("https://{addr}"))
+        } else {
+            let up = RecordingUpstream::start().await.unwrap();
+            let base = format!("http://{}", up.addr);
+            (Upstream::Plain(up), base)
         };
         let issuer = TokenIssuer::generate("https://auth.dvza.example.nl", "tls-test").unwrap();
         let jwks = StaticServer::start("application/json", issuer.jwks_json())
@@ -233,7 +233,7 @@ impl Harness {
             .unwrap();
         let audit_path = pki.path("audit.jsonl");
         let mut text =
-            format!("[server]\nlisten = \"127.0.0.1:0\"\nadmin_listen = \"127.0.0.1:0\"\n");
+            "[server]\nlisten = \"127.0.0.1:0\"\nadmin_listen = \"127.0.0.1:0\"\n".to_owned();
         if setup.upstream_ca {
             text += &format!("upstream_ca = \"{}\"\n", pki.ca_pem.display());
         }
@@ -249,11 +249,12 @@ impl Harness {
              [tokens]\nissuer = \"https://auth.dvza.example.nl\"\naudience = \"scopegate\"\n\
              algorithms = [\"ES256\"]\njwks = \"{jwks}\"\n\
              [[providers]]\nname = \"{PROVIDER}@medmij\"\nupstream = \"{upstream_base}/{PROVIDER}\"\n\
-             [audit]\npath = \"audit.jsonl\"\nmode = \"durable\"\n",
+             [audit]\npath = \"audit.jsonl\"\nmode = \"{mode}\"\n",
             zal = repo("config/lists/MedMij_Zorgaanbiederslijst.xml"),
             ocl = repo("config/lists/MedMij_OAuthclientlist.xml"),
             whl = repo("config/lists/MedMij_Whitelist.xml"),
             jwks = jwks.url("/jwks.json"),
+            mode = setup.audit_mode,
         );
         let config_path = pki.path("scopegate.toml");
         std::fs::write(&config_path, text).unwrap();
