@@ -202,3 +202,38 @@ async fn an_optional_client_certificate_may_be_left_out_when_the_whitelist_is_no
     assert_eq!(status, StatusCode::OK);
     assert_eq!(h.audit()[0]["cert_host"], serde_json::Value::Null);
 }
+
+/// `openssl s_client` offering only `version_flag`, when openssl is installed: its exit
+/// status and everything it printed. `None` when there is no openssl.
+async fn openssl_client(h: &Harness, version_flag: &str) -> Option<(bool, String)> {
+    let output = tokio::process::Command::new("openssl")
+        .args(["s_client", "-connect", &h.addr().to_string(), version_flag])
+        // OpenSSL 3 refuses to offer TLS 1.0/1.1 at its default security level at all.
+        .args(["-cipher", "DEFAULT:@SECLEVEL=0", "-servername", "localhost"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    Some((output.status.success(), text))
+}
+
+#[tokio::test]
+async fn openssl_s_client_with_tls_1_0_or_1_1_gets_a_handshake_failure_alert() {
+    let h = Harness::start(Setup::default()).await;
+    for flag in ["-tls1", "-tls1_1"] {
+        let Some((success, text)) = openssl_client(&h, flag).await else {
+            eprintln!("openssl not installed; the hand-made ClientHello tests cover this");
+            return;
+        };
+        assert!(!success, "{flag}: {text}");
+        // No signature_algorithms in a TLS 1.0/1.1 hello: rustls answers handshake_failure.
+        assert!(text.contains("SSL alert number 40"), "{flag}: {text}");
+        assert!(
+            text.contains("no peer certificate available"),
+            "{flag}: {text}"
+        );
+    }
+    assert_eq!(h.upstream.count(), 0);
+}
