@@ -3,7 +3,8 @@
 //! [`Gateway`] holds what every request reads: one [`Current`] behind one `ArcSwap` (config,
 //! the snapshot of lists, the token validator), the audit log, the upstream client, the
 //! metrics and the clock. [`start`] builds it from a validated config, binds the two
-//! listeners, and spawns the MedMij listener, the admin listener and the list refresher;
+//! listeners, and spawns the MedMij listener (over TLS when `[server.tls]` is set), the admin
+//! listener and the list refresher;
 //! [`Running`] stops them again. Updates of `Current` (refresh, reload) are serialized by one
 //! lock and always build a whole new value; readers never lock.
 //!
@@ -25,12 +26,13 @@ use crate::clock::Clock;
 use crate::config::{self, Config};
 use crate::glg::{self, Finding, Severity};
 use crate::metrics::Metrics;
-use crate::proxy::forward::UpstreamClient;
+use crate::proxy::forward::{HttpsUpstream, UpstreamClient};
 use crate::server::{self, ServeOptions};
 use crate::snapshot::{ListSet, Snapshot};
 use crate::source::{self, SourceError};
+use crate::tls::{TlsAcceptor, TlsError};
 use crate::token::{TokenSetupError, TokenValidator};
-use crate::{admin, proxy, refresh};
+use crate::{admin, proxy, refresh, tls};
 
 /// What one request reads, swapped as a whole.
 #[derive(Debug)]
@@ -59,7 +61,9 @@ pub struct Gateway {
     /// Serializes writers of `current` (refresh and reload); readers never take it.
     update: Mutex<()>,
     pub audit: AuditLog,
-    pub upstream: UpstreamClient,
+    pub upstream: UpstreamClient<HttpsUpstream>,
+    /// The MedMij listener's TLS, when `[server.tls]` is set; `reload` swaps its certificate.
+    tls: Option<Arc<TlsAcceptor>>,
     pub metrics: Metrics,
     pub clock: Clock,
     /// For list and key sources.
@@ -84,6 +88,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Http(#[from] SourceError),
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +102,10 @@ pub enum ReloadError {
     Glg(Vec<Finding>),
     #[error(transparent)]
     Tokens(#[from] TokenSetupError),
+    #[error("TLS: {0}; the certificate in force stays")]
+    Tls(#[from] TlsError),
+    #[error("turning [server.tls] on or off needs a restart")]
+    TlsToggled,
 }
 
 fn render(findings: &[Finding]) -> String {
@@ -134,7 +144,9 @@ impl Gateway {
 
     /// Reloads the config file (SIGHUP, `POST /admin/reload`): the new config is validated
     /// together with the lists in force and swapped in whole; on any error the running one
-    /// stays. The token validator is rebuilt, which reloads the JWKS.
+    /// stays. The token validator is rebuilt, which reloads the JWKS. The TLS certificate,
+    /// key and client CA are read again and used for new connections; a pair that does not
+    /// load fails the whole reload.
     pub async fn reload(&self) -> Result<(), ReloadError> {
         let path = self.config_path.as_ref().ok_or(ReloadError::NoConfigFile)?;
         let config = Arc::new(config::load(path)?);
@@ -146,6 +158,11 @@ impl Gateway {
             return Err(ReloadError::Glg(errors));
         }
         let tokens = Arc::new(TokenValidator::new(&config.tokens, self.http.clone()).await?);
+        match (&self.tls, &config.server.tls) {
+            (Some(acceptor), Some(tls)) => acceptor.reload(tls)?,
+            (None, None) => {}
+            _ => return Err(ReloadError::TlsToggled),
+        }
         let snapshot = lists.map(|l| Arc::new(Snapshot::new(config.clone(), l)));
         self.current.store(Arc::new(Current {
             config,
@@ -223,6 +240,11 @@ pub async fn start(config: Config, opts: StartOptions) -> Result<Running, StartE
         tokens = tokens.with_cache(false);
     }
     let audit = AuditLog::open(&config.audit).await?;
+    let upstream_tls = tls::upstream_client_config(config.server.upstream_ca.as_deref())?;
+    let acceptor = match &config.server.tls {
+        Some(t) => Some(Arc::new(TlsAcceptor::from_config(t)?)),
+        None => None,
+    };
 
     let bind = |addr: SocketAddr| async move {
         TcpListener::bind(addr)
@@ -251,7 +273,8 @@ pub async fn start(config: Config, opts: StartOptions) -> Result<Running, StartE
         current: ArcSwap::from_pointee(current),
         update: Mutex::new(()),
         audit,
-        upstream: UpstreamClient::new(),
+        upstream: UpstreamClient::https(upstream_tls),
+        tls: acceptor.clone(),
         metrics: Metrics::new(),
         clock,
         http,
@@ -263,7 +286,11 @@ pub async fn start(config: Config, opts: StartOptions) -> Result<Running, StartE
     let gw = gateway.clone();
     let main = tokio::spawn(async move {
         let service = move |req, conn| proxy::handle(gw.clone(), req, conn);
-        let report = server::serve(listener, service, opts, Running::stopped(&stop_rx)).await;
+        let stopped = Running::stopped(&stop_rx);
+        let report = match acceptor {
+            Some(tls) => server::serve_with(listener, tls, service, opts, stopped).await,
+            None => server::serve(listener, service, opts, stopped).await,
+        };
         if report.aborted > 0 {
             tracing::warn!(
                 connections = report.aborted,

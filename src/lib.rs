@@ -25,4 +25,5 @@ pub mod serve;
 pub mod server;
 pub mod snapshot;
 pub mod source;
+pub mod tls;
 pub mod token;

@@ -73,6 +73,8 @@ pub struct Server {
     pub header_read_timeout: Duration,
     pub max_header_bytes: usize,
     pub max_body_bytes: u64,
+    /// Extra CA certificates (PEM) trusted for `https://` upstreams, besides the webpki roots.
+    pub upstream_ca: Option<PathBuf>,
     pub tls: Option<Tls>,
 }
 

@@ -121,6 +121,7 @@ pub struct RawServer {
     pub header_read_timeout: Option<S<String>>,
     pub max_header_bytes: Option<S<i64>>,
     pub max_body_bytes: Option<S<i64>>,
+    pub upstream_ca: Option<S<String>>,
     pub tls: Option<Table<RawTls>>,
 }
 

@@ -223,6 +223,12 @@ impl Checker<'_> {
                 |v| value::in_range(*v, 1, i64::MAX),
             )
             .unwrap_or(DEFAULT_MAX_BODY_BYTES);
+        let base = self.base.clone();
+        let upstream_ca = self.opt(
+            "server.upstream_ca",
+            s.and_then(|s| s.upstream_ca.as_ref()),
+            |v| value::path(v, &base),
+        );
         let tls = s.and_then(|s| s.tls.as_ref()).map(|t| self.tls(t));
         Server {
             listen,
@@ -232,6 +238,7 @@ impl Checker<'_> {
             header_read_timeout,
             max_header_bytes: usize::try_from(max_header_bytes).unwrap_or(usize::MAX),
             max_body_bytes: u64::try_from(max_body_bytes).unwrap_or(u64::MAX),
+            upstream_ca,
             tls,
         }
     }

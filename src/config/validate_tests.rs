@@ -71,6 +71,7 @@ fn fills_in_every_default() {
     assert_eq!(c.server.max_header_bytes, 16_384);
     assert_eq!(c.server.max_body_bytes, 10_485_760);
     assert!(c.server.tls.is_none());
+    assert_eq!(c.server.upstream_ca, None);
     assert_eq!(c.lists.whl, None);
     assert_eq!(c.lists.gnl, None);
     assert_eq!(c.lists.refresh_interval, Duration::from_secs(300));
@@ -929,6 +930,27 @@ fn refuses_a_bad_extension_date() {
             Problem::NotADate {
                 value: "2027-02-29".into()
             }
+        )
+    );
+}
+
+#[test]
+fn resolves_the_upstream_ca_against_the_config_folder() {
+    let c = ok(&with("[server]\nupstream_ca = \"tls/upstream-ca.pem\"\n"));
+    assert_eq!(
+        c.server.upstream_ca,
+        Some(PathBuf::from("/etc/scopegate/tls/upstream-ca.pem"))
+    );
+}
+
+#[test]
+fn refuses_an_empty_upstream_ca_with_its_line() {
+    assert_eq!(
+        only(&with("[server]\nupstream_ca = \"\"\n")),
+        (
+            Some(APPENDED + 1),
+            "server.upstream_ca".into(),
+            Problem::Empty
         )
     );
 }

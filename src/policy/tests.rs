@@ -184,6 +184,7 @@ fn config(match_host: bool) -> Config {
             header_read_timeout: Duration::from_secs(10),
             max_header_bytes: 16384,
             max_body_bytes: 10 << 20,
+            upstream_ca: None,
             tls: None,
         },
         lists: config::Lists {

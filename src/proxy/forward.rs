@@ -7,9 +7,9 @@
 //! the deadline passes. The deadline covers the whole exchange (connect, send, response head
 //! and response body), as `request_timeout` does in SPEC §3.
 //!
-//! The connector is a type parameter: [`HttpConnector`] for plain HTTP now; a rustls
-//! connector (e.g. `hyper_rustls::HttpsConnector<HttpConnector>`) plugs in through
-//! [`UpstreamClient::with_connector`] without touching anything else.
+//! The connector is a type parameter: [`HttpConnector`] for plain HTTP only, or
+//! [`HttpsUpstream`] (the gateway's, from [`UpstreamClient::https`]) for `https://` upstreams
+//! over rustls with the roots of [`crate::tls::upstream_client_config`], `http://` ones plain.
 //!
 //! It does not decide, rewrite request headers or build denial responses; the proxy phases
 //! call it after a request was allowed and map [`ForwardError::reason`] through
@@ -25,6 +25,7 @@ use http::{Request, Response, Uri, Version};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::rt::TokioExecutor;
@@ -86,6 +87,16 @@ impl UpstreamClient<HttpConnector> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         Self::with_connector(connector)
+    }
+}
+
+/// The connector for `https://` (rustls) and `http://` upstreams.
+pub type HttpsUpstream = HttpsConnector<HttpConnector>;
+
+impl UpstreamClient<HttpsUpstream> {
+    /// `https://` upstreams verified with `tls`, `http://` upstreams plain.
+    pub fn https(tls: rustls::ClientConfig) -> Self {
+        Self::with_connector(crate::tls::upstream_connector(tls))
     }
 }
 
