@@ -142,6 +142,7 @@ fn config(match_host: bool, global: Option<&str>, amstel: Option<&str>) -> Confi
             max_header_bytes: 16384,
             max_body_bytes: 10 << 20,
             tls: None,
+            upstream_ca: None,
         },
         lists: config::Lists {
             zal: config::Source::File("zal.xml".into()),
