@@ -66,6 +66,8 @@ pub struct Gateway {
     pub http: reqwest::Client,
     /// The file `reload` reads, when the config came from one.
     pub config_path: Option<PathBuf>,
+    /// The list refresher's client and conditional-request validators.
+    pub refresh: refresh::RefreshState,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -205,7 +207,8 @@ pub async fn start(config: Config, opts: StartOptions) -> Result<Running, StartE
     let http = source::http_client(Duration::from_secs(30))?;
 
     // Lists first: the GLG rules are checked against them when they load.
-    let lists = match source::load_lists(&config.lists, &http, clock.now()).await {
+    let list_client = source::list_client(&config.lists)?;
+    let lists = match source::load_lists(&config.lists, &list_client, clock.now()).await {
         Ok(lists) => Some(lists),
         Err(errors) => {
             for (kind, e) in &errors {
@@ -256,6 +259,7 @@ pub async fn start(config: Config, opts: StartOptions) -> Result<Running, StartE
         clock,
         http,
         config_path: opts.config_path,
+        refresh: refresh::RefreshState::default(),
     });
 
     let (stop, stop_rx) = watch::channel(false);
