@@ -64,7 +64,10 @@ async fn traffic(env: Arc<Env>, stop: Arc<AtomicBool>) -> Vec<Duration> {
     lat
 }
 
-async fn phase(env: &Arc<Env>, during: impl Future<Output = Vec<Duration>>) -> (Vec<Duration>, Vec<Duration>) {
+async fn phase(
+    env: &Arc<Env>,
+    during: impl Future<Output = Vec<Duration>>,
+) -> (Vec<Duration>, Vec<Duration>) {
     let stop = Arc::new(AtomicBool::new(false));
     let tasks: Vec<_> = (0..CLIENTS)
         .map(|_| tokio::spawn(traffic(env.clone(), stop.clone())))

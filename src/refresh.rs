@@ -214,15 +214,12 @@ async fn fetch(
 ) -> Result<Loaded, ListLoadError> {
     let (validators, vouched) = conditional.unzip();
     match source::fetch_conditional(source, http, validators.as_ref()).await? {
-        Fetched::NotModified => match vouched {
-            Some(v) => Ok(Loaded::NotModified(v)),
-            None => Err(ListLoadError::Source(SourceError::UnaskedNotModified {
-                url: match source {
-                    Source::Url(u) => u.clone(),
-                    Source::File(_) => return Err(SourceError::ParseAborted.into()),
-                },
-            })),
-        },
+        Fetched::NotModified => vouched.map(Loaded::NotModified).ok_or_else(|| {
+            SourceError::UnaskedNotModified {
+                list: source.to_string(),
+            }
+            .into()
+        }),
         Fetched::Body { bytes, validators } => {
             // Tens of MB of XML: parse off the async workers.
             let parsed = tokio::task::spawn_blocking(move || parse(kind, &bytes))

@@ -39,8 +39,8 @@ pub enum SourceError {
     Status { url: url::Url, status: u16 },
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
-    #[error("{url} answered 304 Not Modified to a request that was not conditional")]
-    UnaskedNotModified { url: url::Url },
+    #[error("{list} answered 304 Not Modified to a request that was not conditional")]
+    UnaskedNotModified { list: String },
     #[error("the parse of a downloaded list did not finish")]
     ParseAborted,
     #[error("cannot read the list client certificate {path}: {source}")]
