@@ -72,8 +72,8 @@ fn jitter(interval: Duration) -> Duration {
     interval.saturating_sub(spread) + offset
 }
 
-/// What the refresher keeps between rounds: the list client (rebuilt when the timeout or the
-/// client certificate files change) and, per list, the HTTP validators of the answer that
+/// What the refresher keeps between rounds: the list client (rebuilt when the timeout, the
+/// roots or the client certificate files change) and, per list, the HTTP validators of the answer that
 /// brought the list in force.
 #[derive(Debug, Default)]
 pub struct RefreshState {
@@ -90,6 +90,7 @@ struct Inner {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ClientKey {
     timeout: Duration,
+    roots: Option<Vec<u8>>,
     identity: Option<Vec<u8>>,
 }
 
@@ -108,8 +109,10 @@ impl RefreshState {
             .as_ref()
             .map(source::identity_pem)
             .transpose()?;
+        let roots = lists.ca.as_ref().and_then(|p| std::fs::read(p).ok());
         let key = ClientKey {
             timeout: lists.timeout,
+            roots,
             identity,
         };
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());

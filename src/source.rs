@@ -43,7 +43,13 @@ pub enum SourceError {
     UnaskedNotModified { list: String },
     #[error("the parse of a downloaded list did not finish")]
     ParseAborted,
-    #[error("cannot read the list client certificate {path}: {source}")]
+    #[error("the list server roots {path} are not PEM certificates: {source}")]
+    Roots {
+        path: PathBuf,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("cannot read {path} (list server TLS): {source}")]
     IdentityFile {
         path: PathBuf,
         #[source]
@@ -158,13 +164,27 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, SourceError> {
 }
 
 /// The HTTP client for the list server: rustls, no redirects, `lists.timeout` for the
-/// connection and for the whole fetch, and the client certificate when one is configured.
-/// Reads the certificate files; call it again after they rotate.
+/// connection and for the whole fetch, the extra roots of `lists.ca` and the client
+/// certificate when configured. Reads those files; call it again after they rotate.
 pub fn list_client(lists: &config::Lists) -> Result<reqwest::Client, SourceError> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(lists.timeout)
         .connect_timeout(lists.timeout.min(Duration::from_secs(10)));
+    if let Some(path) = &lists.ca {
+        let pem = std::fs::read(path).map_err(|source| SourceError::IdentityFile {
+            path: path.clone(),
+            source,
+        })?;
+        let roots =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|source| SourceError::Roots {
+                path: path.clone(),
+                source,
+            })?;
+        for root in roots {
+            builder = builder.add_root_certificate(root);
+        }
+    }
     if let Some(cc) = &lists.client_cert {
         builder = builder.identity(identity(cc)?);
     }

@@ -95,6 +95,9 @@ pub struct Lists {
     pub max_stale: Duration,
     /// Connect and whole-fetch limit for one list download.
     pub timeout: Duration,
+    /// Extra root certificates (PEM) trusted for an https list server, besides the public
+    /// web roots (e.g. the PKIoverheid private root of the stelselnode).
+    pub ca: Option<PathBuf>,
     /// The client certificate presented to an https list server, when it asks for one.
     pub client_cert: Option<ClientCert>,
 }

@@ -299,6 +299,7 @@ impl Checker<'_> {
                 refresh_interval: DEFAULT_REFRESH_INTERVAL,
                 max_stale: DEFAULT_MAX_STALE,
                 timeout: DEFAULT_LIST_TIMEOUT,
+                ca: None,
                 client_cert: None,
             };
         };
@@ -333,6 +334,7 @@ impl Checker<'_> {
             })
             .unwrap_or(DEFAULT_LIST_TIMEOUT);
         let path = |v: &String| value::path(v, &base);
+        let ca = self.opt("lists.ca", l.ca.as_ref(), path);
         let cert = self.opt("lists.client_cert", l.client_cert.as_ref(), path);
         let key = self.opt("lists.client_key", l.client_key.as_ref(), path);
         let client_cert = match (cert, key) {
@@ -359,6 +361,7 @@ impl Checker<'_> {
             refresh_interval,
             max_stale,
             timeout,
+            ca,
             client_cert,
         }
     }

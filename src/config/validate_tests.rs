@@ -992,15 +992,17 @@ fn with_lists_keys(keys: &str) -> String {
 fn list_fetch_timeout_defaults_to_thirty_seconds_and_has_no_client_certificate() {
     let c = ok(MINIMAL);
     assert_eq!(c.lists.timeout, Duration::from_secs(30));
+    assert_eq!(c.lists.ca, None);
     assert_eq!(c.lists.client_cert, None);
 }
 
 #[test]
 fn list_client_certificate_paths_resolve_against_the_config_folder() {
     let c = ok(&with_lists_keys(
-        "timeout = \"5s\"\nclient_cert = \"tls/lists.pem\"\nclient_key = \"/keys/lists.key\"\n",
+        "timeout = \"5s\"\nca = \"tls/ca.pem\"\nclient_cert = \"tls/lists.pem\"\nclient_key = \"/keys/lists.key\"\n",
     ));
     assert_eq!(c.lists.timeout, Duration::from_secs(5));
+    assert_eq!(c.lists.ca, Some(PathBuf::from("/etc/scopegate/tls/ca.pem")));
     assert_eq!(
         c.lists.client_cert,
         Some(crate::config::ClientCert {

@@ -50,6 +50,7 @@ pub struct ListServerState {
 pub struct ListServer {
     pub addr: SocketAddr,
     pub state: ListServerState,
+    scheme: &'static str,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -61,32 +62,60 @@ impl Drop for ListServer {
 
 impl ListServer {
     pub async fn start() -> ListServer {
+        ListServer::start_with(None).await
+    }
+
+    /// The same server behind TLS (`https`), e.g. one that requires a client certificate.
+    pub async fn start_tls(tls: tokio_rustls::TlsAcceptor) -> ListServer {
+        ListServer::start_with(Some(tls)).await
+    }
+
+    async fn start_with(tls: Option<tokio_rustls::TlsAcceptor>) -> ListServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = ListServerState::default();
         let st = state.clone();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let task = tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
                 let st = st.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req: Request<Incoming>| {
                         let st = st.clone();
                         async move { Ok::<_, Infallible>(answer(&st, req).await) }
                     });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(tcp), svc)
-                        .await;
+                    match tls {
+                        None => {
+                            let _ = http1::Builder::new()
+                                .serve_connection(TokioIo::new(tcp), svc)
+                                .await;
+                        }
+                        Some(tls) => {
+                            let Ok(stream) = tls.accept(tcp).await else {
+                                return;
+                            };
+                            let _ = http1::Builder::new()
+                                .serve_connection(TokioIo::new(stream), svc)
+                                .await;
+                        }
+                    }
                 });
             }
         });
-        ListServer { addr, state, task }
+        ListServer {
+            addr,
+            state,
+            scheme,
+            task,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}://{}{path}", self.scheme, self.addr)
     }
 
     pub fn set(&self, path: &str, answer: Answer) {
@@ -193,6 +222,8 @@ pub struct ConfigKnobs {
     /// The GLG's first and last day.
     pub glg_days: (&'static str, &'static str),
     pub extra_providers: Vec<&'static str>,
+    /// Extra lines for the `[lists]` table.
+    pub extra_lists: String,
 }
 
 impl Default for ConfigKnobs {
@@ -203,6 +234,7 @@ impl Default for ConfigKnobs {
             glg_dvps: vec![GLG_DVP],
             glg_days: ("2026-11-01", "2027-01-31"),
             extra_providers: vec![],
+            extra_lists: String::new(),
         }
     }
 }
@@ -223,7 +255,16 @@ impl Env {
     /// Writes the config, serves the given lists and starts the gateway. `zal`/`ocl` `None`:
     /// the list server answers 503 for that list at start.
     pub async fn start(knobs: ConfigKnobs, zal: Option<String>, ocl: Option<String>) -> Env {
-        let lists = ListServer::start().await;
+        Env::start_on(ListServer::start().await, knobs, zal, ocl).await
+    }
+
+    /// As [`Env::start`], with lists from the given server.
+    pub async fn start_on(
+        lists: ListServer,
+        knobs: ConfigKnobs,
+        zal: Option<String>,
+        ocl: Option<String>,
+    ) -> Env {
         match zal {
             Some(z) => lists.serve("/MedMij_Zorgaanbiederslijst.xml", z),
             None => lists.set("/MedMij_Zorgaanbiederslijst.xml", Answer::Status(503)),
@@ -381,6 +422,7 @@ ocl = "{ocl}"
 refresh_interval = "5m"
 max_stale = "{max_stale}"
 timeout = "{timeout}"
+{extra_lists}
 
 [tokens]
 issuer = "https://auth.dvza.example.nl"
@@ -407,6 +449,7 @@ mode = "buffered"
         ocl = lists.url("/MedMij_OAuthclientlist.xml"),
         max_stale = knobs.max_stale,
         timeout = knobs.list_timeout,
+        extra_lists = knobs.extra_lists,
         jwks = jwks.url("/jwks.json"),
         up = upstream.addr,
         start = knobs.glg_days.0,
