@@ -122,16 +122,17 @@ impl Gateway {
         self.current.load_full()
     }
 
-    /// Replaces `Current` through `f`, serialized with every other update.
-    pub async fn update<F>(&self, f: F)
+    /// Replaces `Current` through `f`, serialized with every other update. Returns the value
+    /// it replaced, so that the caller can drop it off the request path.
+    pub async fn update<F>(&self, f: F) -> Option<Arc<Current>>
     where
         F: FnOnce(&Current) -> Option<Current>,
     {
         let _guard = self.update.lock().await;
         let cur = self.current.load_full();
-        if let Some(next) = f(&cur) {
-            self.current.store(Arc::new(next));
-        }
+        let next = f(&cur)?;
+        self.current.store(Arc::new(next));
+        Some(cur)
     }
 
     /// Reloads the config file (SIGHUP, `POST /admin/reload`): the new config is validated

@@ -285,12 +285,39 @@ pub async fn refresh_once(gw: &Gateway) -> RefreshReport {
     let now = gw.clock.now();
     let mut report = RefreshReport::default();
     let mut accepted = Vec::new();
-    gw.update(|cur| merge(cur, &config, results, now, gw, &mut report, &mut accepted))
+    let replaced = gw
+        .update(|cur| merge(cur, &config, results, now, gw, &mut report, &mut accepted))
         .await;
+    if let Some(old) = replaced {
+        tokio::spawn(drop_when_unused(old, config.server.request_timeout));
+    }
     for (kind, r) in accepted {
         gw.refresh.remember(kind, r);
     }
     report
+}
+
+/// Frees a replaced `Current` on a blocking thread once the requests still reading it are
+/// done (or after `patience`), so that freeing a large ZAL never stalls a request.
+async fn drop_when_unused(old: Arc<Current>, patience: Duration) {
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut old = old;
+    loop {
+        match Arc::try_unwrap(old) {
+            Ok(last) => {
+                let _ = tokio::task::spawn_blocking(move || drop(last)).await;
+                return;
+            }
+            Err(shared) if tokio::time::Instant::now() >= deadline => {
+                drop(shared);
+                return;
+            }
+            Err(shared) => {
+                old = shared;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }
 
 type Fetches = Vec<(ListKind, Source, Result<Loaded, ListLoadError>)>;
