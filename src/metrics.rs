@@ -297,6 +297,25 @@ mod tests {
     }
 
     #[test]
+    fn list_row_changes_and_glg_list_changes_are_counted() {
+        let m = Metrics::new();
+        m.list_rows_changed(ListKind::Zal, 3, 1);
+        m.glg_list_changed("glg-umch-51");
+        let text = m.encode(&ScrapeState {
+            lists: vec![],
+            glgs: vec![],
+            audit_records: 0,
+        });
+        for line in [
+            "scopegate_list_rows_changed_total{list=\"zal\",change=\"added\"} 3",
+            "scopegate_list_rows_changed_total{list=\"zal\",change=\"removed\"} 1",
+            "scopegate_glg_list_changes_total{glg=\"glg-umch-51\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+        }
+    }
+
+    #[test]
     fn histograms_are_exported_with_the_contract_names() {
         let m = Metrics::new();
         m.decision(None, Duration::from_micros(300));
