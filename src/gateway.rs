@@ -70,6 +70,8 @@ pub struct Gateway {
     pub http: reqwest::Client,
     /// The file `reload` reads, when the config came from one.
     pub config_path: Option<PathBuf>,
+    /// The list refresher's client and conditional-request validators.
+    pub refresh: refresh::RefreshState,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,16 +132,17 @@ impl Gateway {
         self.current.load_full()
     }
 
-    /// Replaces `Current` through `f`, serialized with every other update.
-    pub async fn update<F>(&self, f: F)
+    /// Replaces `Current` through `f`, serialized with every other update. Returns the value
+    /// it replaced, so that the caller can drop it off the request path.
+    pub async fn update<F>(&self, f: F) -> Option<Arc<Current>>
     where
         F: FnOnce(&Current) -> Option<Current>,
     {
         let _guard = self.update.lock().await;
         let cur = self.current.load_full();
-        if let Some(next) = f(&cur) {
-            self.current.store(Arc::new(next));
-        }
+        let next = f(&cur)?;
+        self.current.store(Arc::new(next));
+        Some(cur)
     }
 
     /// Reloads the config file (SIGHUP, `POST /admin/reload`): the new config is validated
@@ -222,7 +225,8 @@ pub async fn start(config: Config, opts: StartOptions) -> Result<Running, StartE
     let http = source::http_client(Duration::from_secs(30))?;
 
     // Lists first: the GLG rules are checked against them when they load.
-    let lists = match source::load_lists(&config.lists, &http, clock.now()).await {
+    let list_client = source::list_client(&config.lists)?;
+    let lists = match source::load_lists(&config.lists, &list_client, clock.now()).await {
         Ok(lists) => Some(lists),
         Err(errors) => {
             for (kind, e) in &errors {
@@ -279,6 +283,7 @@ pub async fn start(config: Config, opts: StartOptions) -> Result<Running, StartE
         clock,
         http,
         config_path: opts.config_path,
+        refresh: refresh::RefreshState::default(),
     });
 
     let (stop, stop_rx) = watch::channel(false);

@@ -26,6 +26,8 @@ pub const LIST_AGE: &str = "scopegate_list_age_seconds";
 pub const LIST_VOLGNUMMER: &str = "scopegate_list_volgnummer";
 pub const LIST_REFRESH_FAILURES: &str = "scopegate_list_refresh_failures";
 pub const LIST_CHANGES: &str = "scopegate_list_changes";
+pub const LIST_ROWS_CHANGED: &str = "scopegate_list_rows_changed";
+pub const GLG_LIST_CHANGES: &str = "scopegate_glg_list_changes";
 pub const GLG_ACTIVE: &str = "scopegate_glg_active";
 pub const AUDIT_RECORDS: &str = "scopegate_audit_records";
 
@@ -38,6 +40,13 @@ struct DecisionLabels {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ListLabels {
     list: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ListRowLabels {
+    list: &'static str,
+    /// `added` or `removed`.
+    change: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -58,6 +67,8 @@ pub struct Metrics {
     list_volgnummer: Family<ListLabels, FloatGauge>,
     list_refresh_failures: Family<ListLabels, Counter>,
     list_changes: Family<ListLabels, Counter>,
+    list_rows_changed: Family<ListRowLabels, Counter>,
+    glg_list_changes: Family<GlgLabels, Counter>,
     glg_active: Family<GlgLabels, Gauge>,
     audit_records: Counter,
 }
@@ -89,6 +100,8 @@ impl Metrics {
         let list_volgnummer = Family::<ListLabels, FloatGauge>::default();
         let list_refresh_failures = Family::<ListLabels, Counter>::default();
         let list_changes = Family::<ListLabels, Counter>::default();
+        let list_rows_changed = Family::<ListRowLabels, Counter>::default();
+        let glg_list_changes = Family::<GlgLabels, Counter>::default();
         let glg_active = Family::<GlgLabels, Gauge>::default();
         let audit_records = Counter::default();
         registry.register(
@@ -127,6 +140,16 @@ impl Metrics {
             list_changes.clone(),
         );
         registry.register(
+            LIST_ROWS_CHANGED,
+            "Rows added to and removed from a list by its replacements",
+            list_rows_changed.clone(),
+        );
+        registry.register(
+            GLG_LIST_CHANGES,
+            "List changes that touched a configured GLG (copy service on the ZAL, DVP on the OCL)",
+            glg_list_changes.clone(),
+        );
+        registry.register(
             GLG_ACTIVE,
             "1 while the GLG's copy service carries traffic",
             glg_active.clone(),
@@ -145,6 +168,8 @@ impl Metrics {
             list_volgnummer,
             list_refresh_failures,
             list_changes,
+            list_rows_changed,
+            glg_list_changes,
             glg_active,
             audit_records,
         }
@@ -173,6 +198,26 @@ impl Metrics {
     pub fn list_changed(&self, kind: ListKind) {
         self.list_changes
             .get_or_create(&ListLabels { list: kind.name() })
+            .inc();
+    }
+
+    /// Rows added and removed by one list replacement.
+    pub fn list_rows_changed(&self, kind: ListKind, added: u64, removed: u64) {
+        for (change, n) in [("added", added), ("removed", removed)] {
+            let labels = ListRowLabels {
+                list: kind.name(),
+                change,
+            };
+            self.list_rows_changed.get_or_create(&labels).inc_by(n);
+        }
+    }
+
+    /// A list change that touched the configured GLG `glg`.
+    pub fn glg_list_changed(&self, glg: &str) {
+        self.glg_list_changes
+            .get_or_create(&GlgLabels {
+                glg: glg.to_owned(),
+            })
             .inc();
     }
 
@@ -249,6 +294,25 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("scopegate_audit_records_total 3"), "{text}");
+    }
+
+    #[test]
+    fn list_row_changes_and_glg_list_changes_are_counted() {
+        let m = Metrics::new();
+        m.list_rows_changed(ListKind::Zal, 3, 1);
+        m.glg_list_changed("glg-umch-51");
+        let text = m.encode(&ScrapeState {
+            lists: vec![],
+            glgs: vec![],
+            audit_records: 0,
+        });
+        for line in [
+            "scopegate_list_rows_changed_total{list=\"zal\",change=\"added\"} 3",
+            "scopegate_list_rows_changed_total{list=\"zal\",change=\"removed\"} 1",
+            "scopegate_glg_list_changes_total{glg=\"glg-umch-51\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+        }
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //!
 //! One function per transport, returning the bytes; parsing and validation belong to the
 //! callers ([`crate::lists`], [`crate::token`]). HTTP fetches go through a caller-supplied
-//! `reqwest::Client` (rustls, no redirects) with a timeout. Conditional requests and retries
-//! are the refresher's business, not this module's.
+//! `reqwest::Client` (rustls, no redirects) with connect and whole-fetch timeouts;
+//! [`list_client`] builds the one for the list server, with the optional client certificate.
+//! [`fetch_conditional`] sends `If-None-Match` / `If-Modified-Since` from the validators of
+//! an earlier answer and reports a `304`. Which validators to keep, and retries, are the
+//! refresher's business ([`crate::refresh`]), not this module's.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,6 +14,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use http::HeaderValue;
+use http::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 
 use crate::config::{self, Source};
 use crate::lists::{self, ListError, ListKind};
@@ -34,6 +39,55 @@ pub enum SourceError {
     Status { url: url::Url, status: u16 },
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
+    #[error("{list} answered 304 Not Modified to a request that was not conditional")]
+    UnaskedNotModified { list: String },
+    #[error("the parse of a downloaded list did not finish")]
+    ParseAborted,
+    #[error("the list server roots {path} are not PEM certificates: {source}")]
+    Roots {
+        path: PathBuf,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("cannot read {path} (list server TLS): {source}")]
+    IdentityFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the list client certificate {cert} and key {key} are not a usable PEM pair: {source}")]
+    Identity {
+        cert: PathBuf,
+        key: PathBuf,
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+/// What an HTTP answer said about its document's version (`ETag`, `Last-Modified`), to be
+/// sent back as `If-None-Match` / `If-Modified-Since`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<HeaderValue>,
+    pub last_modified: Option<HeaderValue>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// The outcome of a conditional fetch.
+#[derive(Debug)]
+pub enum Fetched {
+    /// The whole document, with the validators of this answer (empty for files).
+    Body {
+        bytes: Bytes,
+        validators: Validators,
+    },
+    /// `304 Not Modified`: the document the validators came from is still current.
+    NotModified,
 }
 
 /// Why one list could not be loaded.
@@ -107,6 +161,102 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, SourceError> {
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .build()
         .map_err(SourceError::Client)
+}
+
+/// The HTTP client for the list server: rustls, no redirects, `lists.timeout` for the
+/// connection and for the whole fetch, the extra roots of `lists.ca` and the client
+/// certificate when configured. Reads those files; call it again after they rotate.
+pub fn list_client(lists: &config::Lists) -> Result<reqwest::Client, SourceError> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(lists.timeout)
+        .connect_timeout(lists.timeout.min(Duration::from_secs(10)));
+    if let Some(path) = &lists.ca {
+        let pem = std::fs::read(path).map_err(|source| SourceError::IdentityFile {
+            path: path.clone(),
+            source,
+        })?;
+        let roots =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|source| SourceError::Roots {
+                path: path.clone(),
+                source,
+            })?;
+        for root in roots {
+            builder = builder.add_root_certificate(root);
+        }
+    }
+    if let Some(cc) = &lists.client_cert {
+        builder = builder.identity(identity(cc)?);
+    }
+    builder.build().map_err(SourceError::Client)
+}
+
+/// The PEM bytes of the list client certificate and key, read now.
+pub fn identity_pem(cc: &config::ClientCert) -> Result<Vec<u8>, SourceError> {
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|source| SourceError::IdentityFile {
+            path: path.clone(),
+            source,
+        })
+    };
+    let mut pem = read(&cc.cert)?;
+    pem.push(b'\n');
+    pem.extend_from_slice(&read(&cc.key)?);
+    Ok(pem)
+}
+
+fn identity(cc: &config::ClientCert) -> Result<reqwest::Identity, SourceError> {
+    reqwest::Identity::from_pem(&identity_pem(cc)?).map_err(|source| SourceError::Identity {
+        cert: cc.cert.clone(),
+        key: cc.key.clone(),
+        source,
+    })
+}
+
+/// Reads the whole source, asking an HTTP server for it only if it changed since the answer
+/// `validators` came from.
+pub async fn fetch_conditional(
+    source: &Source,
+    client: &reqwest::Client,
+    validators: Option<&Validators>,
+) -> Result<Fetched, SourceError> {
+    let Source::Url(url) = source else {
+        let bytes = fetch(source, client).await?;
+        return Ok(Fetched::Body {
+            bytes,
+            validators: Validators::default(),
+        });
+    };
+    let http = |source| SourceError::Http {
+        url: url.clone(),
+        source,
+    };
+    let mut req = client.get(url.clone());
+    if let Some(v) = validators {
+        if let Some(etag) = &v.etag {
+            req = req.header(IF_NONE_MATCH, etag.clone());
+        }
+        if let Some(lm) = &v.last_modified {
+            req = req.header(IF_MODIFIED_SINCE, lm.clone());
+        }
+    }
+    let resp = req.send().await.map_err(http)?;
+    let status = resp.status();
+    if status == reqwest::StatusCode::NOT_MODIFIED && validators.is_some_and(|v| !v.is_empty()) {
+        return Ok(Fetched::NotModified);
+    }
+    if !status.is_success() {
+        return Err(SourceError::Status {
+            url: url.clone(),
+            status: status.as_u16(),
+        });
+    }
+    let validators = Validators {
+        etag: resp.headers().get(ETAG).cloned(),
+        last_modified: resp.headers().get(LAST_MODIFIED).cloned(),
+    };
+    let bytes = resp.bytes().await.map_err(http)?;
+    Ok(Fetched::Body { bytes, validators })
 }
 
 /// Reads the whole source.

@@ -95,6 +95,20 @@ pub struct Lists {
     pub gnl: Option<Source>,
     pub refresh_interval: Duration,
     pub max_stale: Duration,
+    /// Connect and whole-fetch limit for one list download.
+    pub timeout: Duration,
+    /// Extra root certificates (PEM) trusted for an https list server, besides the public
+    /// web roots (e.g. the PKIoverheid private root of the stelselnode).
+    pub ca: Option<PathBuf>,
+    /// The client certificate presented to an https list server, when it asks for one.
+    pub client_cert: Option<ClientCert>,
+}
+
+/// A PEM certificate chain and its private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCert {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

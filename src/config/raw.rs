@@ -146,6 +146,10 @@ pub struct RawLists {
     pub gnl: Option<S<String>>,
     pub refresh_interval: Option<S<String>>,
     pub max_stale: Option<S<String>>,
+    pub timeout: Option<S<String>>,
+    pub ca: Option<S<String>>,
+    pub client_cert: Option<S<String>>,
+    pub client_key: Option<S<String>>,
 }
 
 /// `[tokens]`.

@@ -15,8 +15,8 @@ use super::error::{ConfigError, Issue, Problem};
 use super::parse::{line_of, parse};
 use super::raw::{self, S, Table};
 use super::{
-    Audit, AuditMode, AuthorizationServer, Config, Introspection, Lists, Server, Source, Tls,
-    TokenMode, Tokens, value,
+    Audit, AuditMode, AuthorizationServer, ClientCert, Config, Introspection, Lists, Server,
+    Source, Tls, TokenMode, Tokens, value,
 };
 
 const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080);
@@ -30,6 +30,7 @@ const MAX_HEADER_BYTES_RANGE: (i64, i64) = (1_024, 1_048_576);
 const DEFAULT_MAX_BODY_BYTES: i64 = 10_485_760;
 const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(5 * 60);
 const DEFAULT_MAX_STALE: Duration = Duration::from_secs(24 * 60 * 60);
+const DEFAULT_LIST_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 const MAX_LEEWAY: Duration = Duration::from_secs(5 * 60);
 const DEFAULT_ALGORITHMS: [jsonwebtoken::Algorithm; 2] = [
@@ -304,6 +305,9 @@ impl Checker<'_> {
                 gnl: None,
                 refresh_interval: DEFAULT_REFRESH_INTERVAL,
                 max_stale: DEFAULT_MAX_STALE,
+                timeout: DEFAULT_LIST_TIMEOUT,
+                ca: None,
+                client_cert: None,
             };
         };
         let span = raw.span.clone();
@@ -331,6 +335,31 @@ impl Checker<'_> {
                 Ok(d)
             })
             .unwrap_or(DEFAULT_MAX_STALE);
+        let timeout = self
+            .opt("lists.timeout", l.timeout.as_ref(), |v| {
+                value::positive_duration(v)
+            })
+            .unwrap_or(DEFAULT_LIST_TIMEOUT);
+        let path = |v: &String| value::path(v, &base);
+        let ca = self.opt("lists.ca", l.ca.as_ref(), path);
+        let cert = self.opt("lists.client_cert", l.client_cert.as_ref(), path);
+        let key = self.opt("lists.client_key", l.client_key.as_ref(), path);
+        let client_cert = match (cert, key) {
+            (Some(cert), Some(key)) => Some(ClientCert { cert, key }),
+            (Some(_), None) if l.client_key.is_none() => {
+                let span = l.client_cert.as_ref().map(|v| v.span());
+                let needs = "lists.client_key";
+                self.push("lists.client_cert".into(), span, Problem::Needs { needs });
+                None
+            }
+            (None, Some(_)) if l.client_cert.is_none() => {
+                let span = l.client_key.as_ref().map(|v| v.span());
+                let needs = "lists.client_cert";
+                self.push("lists.client_key".into(), span, Problem::Needs { needs });
+                None
+            }
+            _ => None,
+        };
         Lists {
             zal: zal.unwrap_or_else(placeholder_source),
             ocl: ocl.unwrap_or_else(placeholder_source),
@@ -338,6 +367,9 @@ impl Checker<'_> {
             gnl,
             refresh_interval,
             max_stale,
+            timeout,
+            ca,
+            client_cert,
         }
     }
 

@@ -1002,3 +1002,65 @@ fn keeps_a_toml_syntax_error_on_one_line() {
         Some("<config>:1: invalid table header; expected `.`, `]`")
     );
 }
+
+fn with_lists_keys(keys: &str) -> String {
+    MINIMAL.replace(
+        "ocl = \"lists/ocl.xml\"\n",
+        &format!("ocl = \"lists/ocl.xml\"\n{keys}"),
+    )
+}
+
+#[test]
+fn list_fetch_timeout_defaults_to_thirty_seconds_and_has_no_client_certificate() {
+    let c = ok(MINIMAL);
+    assert_eq!(c.lists.timeout, Duration::from_secs(30));
+    assert_eq!(c.lists.ca, None);
+    assert_eq!(c.lists.client_cert, None);
+}
+
+#[test]
+fn list_client_certificate_paths_resolve_against_the_config_folder() {
+    let c = ok(&with_lists_keys(
+        "timeout = \"5s\"\nca = \"tls/ca.pem\"\nclient_cert = \"tls/lists.pem\"\nclient_key = \"/keys/lists.key\"\n",
+    ));
+    assert_eq!(c.lists.timeout, Duration::from_secs(5));
+    assert_eq!(c.lists.ca, Some(PathBuf::from("/etc/scopegate/tls/ca.pem")));
+    assert_eq!(
+        c.lists.client_cert,
+        Some(crate::config::ClientCert {
+            cert: PathBuf::from("/etc/scopegate/tls/lists.pem"),
+            key: PathBuf::from("/keys/lists.key"),
+        })
+    );
+}
+
+#[test]
+fn a_list_client_certificate_without_its_key_is_refused() {
+    let (line, key, problem) = only(&with_lists_keys("client_cert = \"tls/lists.pem\"\n"));
+    assert_eq!((line, key.as_str()), (Some(4), "lists.client_cert"));
+    assert_eq!(
+        problem,
+        Problem::Needs {
+            needs: "lists.client_key"
+        }
+    );
+}
+
+#[test]
+fn a_list_client_key_without_its_certificate_is_refused() {
+    let (line, key, problem) = only(&with_lists_keys("client_key = \"tls/lists.key\"\n"));
+    assert_eq!((line, key.as_str()), (Some(4), "lists.client_key"));
+    assert_eq!(
+        problem,
+        Problem::Needs {
+            needs: "lists.client_cert"
+        }
+    );
+}
+
+#[test]
+fn a_zero_list_fetch_timeout_is_refused() {
+    let (line, key, problem) = only(&with_lists_keys("timeout = \"0s\"\n"));
+    assert_eq!((line, key.as_str()), (Some(4), "lists.timeout"));
+    assert_eq!(problem, Problem::ZeroDuration);
+}

@@ -151,6 +151,9 @@ fn config(match_host: bool, global: Option<&str>, amstel: Option<&str>) -> Confi
             gnl: None,
             refresh_interval: Duration::from_secs(300),
             max_stale: Duration::from_secs(86400),
+            timeout: Duration::from_secs(30),
+            ca: None,
+            client_cert: None,
         },
         tokens: config::Tokens {
             mode: config::TokenMode::Jwt,
