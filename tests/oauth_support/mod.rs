@@ -2,12 +2,19 @@
 //! in front of a small real authorization server, a recording FHIR upstream and a JWKS
 //! server, all on 127.0.0.1 with OS-assigned ports; readiness is a bound listener.
 //!
-//! Clients reach the gateway under the ZAL host names themselves: [`Setup::http`] is a
-//! reqwest client whose DNS override sends `medmij.umcharderwijk.nl` to the gateway's
-//! address, so the Host header is the ZAL host and `match_host = true` stays on. The scheme
-//! is [`SCHEME`]; moving the flow onto TLS means switching it to `https`, starting the
-//! gateway with `[server.tls]`, and giving [`Setup::http`] the test root and a client
-//! identity — the URLs then are exactly the ZAL URIs.
+//! The gateway listens with TLS: a server certificate for the ZAL host from a test CA made
+//! at run time (`tests/tls_support`), `client_ca` that same CA, `whitelist_check = true`
+//! and `require_client_cert = false`. Certificates are optional on the handshake because
+//! the authorize endpoint is the front channel: in MedMij the patient's browser follows the
+//! redirect there and has no MedMij client certificate. The token and resource endpoints
+//! (the DVP node's back channel) are checked against the WHL, so there a certificate is
+//! needed all the same.
+//!
+//! Clients reach the gateway under the ZAL host names themselves: every reqwest client here
+//! has a DNS override sending `medmij.umcharderwijk.nl` to the gateway's address, so the
+//! URLs are exactly the ZAL URIs, the server certificate is verified for the ZAL host and
+//! `match_host = true` stays on. [`Setup::browser`] presents no certificate;
+//! [`Setup::node`] presents a client certificate whose DNS name is the given host.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -26,7 +33,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use scopegate::clock::Clock;
-use scopegate::config::{self, AuthorizationServer, Config, Source};
+use scopegate::config::{self, AuthorizationServer, Config, Source, Tls};
 use scopegate::demo::stub::{RecordingUpstream, StaticServer};
 use scopegate::gateway::{self, Running, StartOptions};
 use scopegate::token::Issuer;
@@ -34,14 +41,17 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-/// `http` for now; `https` once the gateway listens with TLS.
-pub const SCHEME: &str = "http";
+use crate::tls_support::Pki;
+
+pub const SCHEME: &str = "https";
 /// The ZAL host of umcharderwijk@medmij's authorization, token and resource endpoints.
 pub const ZA_HOST: &str = "medmij.umcharderwijk.nl";
 /// A GLG DVP of glg-umch-51 (copy service 9051 of 51).
 pub const GLG_DVP: &str = "medmij.deenigeechtepgo.nl";
 /// On the OCL, not a DVP of any live GLG.
 pub const OTHER_DVP: &str = "pgocluster68.personalhealthprovider.net";
+/// Not on the example WHL (`config/lists/MedMij_Whitelist.xml`); GLG_DVP and OTHER_DVP are.
+pub const OFF_WHL: &str = "pgo.not-on-the-whitelist.example";
 /// 2026-12-03 12:00 in Amsterdam: glg-umch-51 is active.
 pub const NOW: &str = "2026-12-03T11:00:00Z";
 
@@ -197,6 +207,7 @@ pub struct Setup {
     pub issuer: Arc<Issuer>,
     pub config: Config,
     pub audit_path: PathBuf,
+    pub pki: Pki,
     _jwks: StaticServer,
     _dir: tempfile::TempDir,
 }
@@ -232,6 +243,16 @@ impl Setup {
             p.upstream.set_ip_host(upstream.addr.ip()).unwrap();
             p.upstream.set_port(Some(upstream.addr.port())).unwrap();
         }
+        let pki = Pki::new();
+        pki.install_server(&pki.server_for(&[ZA_HOST]));
+        config.server.tls = Some(Tls {
+            cert: pki.path("server.pem"),
+            key: pki.path("server.key"),
+            client_ca: Some(pki.ca_pem.clone()),
+            require_client_cert: false,
+            whitelist_check: true,
+        });
+        assert!(config.lists.whl.is_some());
         let audit_path = dir.path().join("audit.jsonl");
         config.audit.path = audit_path.clone();
 
@@ -251,15 +272,30 @@ impl Setup {
             issuer,
             config,
             audit_path,
+            pki,
             _jwks: jwks,
             _dir: dir,
         }
     }
 
-    /// A client that reaches the gateway under the ZAL host, follows no redirects (as an
-    /// OAuth client must not) and times out rather than hangs.
-    pub fn http(&self) -> reqwest::Client {
+    /// The DVP node of `host`: a client presenting a certificate for `host` from the test
+    /// CA (the back channel: token and resource requests).
+    pub fn node(&self, host: &str) -> reqwest::Client {
+        self.client(Some(host))
+    }
+
+    /// A patient's browser: no client certificate (the front channel: authorize).
+    pub fn browser(&self) -> reqwest::Client {
+        self.client(None)
+    }
+
+    /// A client that trusts the test CA, reaches the gateway under the ZAL host, follows no
+    /// redirects (as an OAuth client must not) and times out rather than hangs.
+    fn client(&self, cert_host: Option<&str>) -> reqwest::Client {
+        let leaf = cert_host.map(|h| self.pki.client(h));
+        let tls = self.pki.client_config(leaf.as_ref(), &[b"http/1.1"]);
         reqwest::Client::builder()
+            .use_preconfigured_tls((*tls).clone())
             .resolve(ZA_HOST, self.running.addr)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))

@@ -112,6 +112,11 @@ impl Pki {
         )
     }
 
+    /// A server certificate for these DNS names.
+    pub fn server_for(&self, names: &[&str]) -> Leaf {
+        self.leaf(names, ExtendedKeyUsagePurpose::ServerAuth)
+    }
+
     /// A client certificate whose first DNS name is `host`.
     pub fn client(&self, host: &str) -> Leaf {
         self.leaf(&[host], ExtendedKeyUsagePurpose::ClientAuth)
