@@ -330,13 +330,8 @@ async fn forward(
                 status = resp.status().as_u16(),
                 "oauth request forwarded"
             );
-            let audit = gw.audit.clone();
-            let outcome = ex.record;
-            tokio::spawn(async move {
-                if let Err(e) = audit.record(outcome).await {
-                    tracing::error!(error = %e, "audit outcome record not written");
-                }
-            });
+            // Queued before the answer leaves, so a graceful shutdown still writes it.
+            gw.audit.record_queued(ex.record);
             resp
         }
         Err(e) => deny(gw, ex, kind, form, e.reason(), Some(e.to_string())).await,
