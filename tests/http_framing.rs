@@ -1,6 +1,8 @@
 //! Ambiguous request framing, written as raw bytes: what hyper 1.x refuses by itself (a bare
 //! 400, our service never runs) and what reaches `proxy::framing` (a `request_malformed`
-//! OperationOutcome). In every refused case the upstream receives nothing.
+//! OperationOutcome), including `Content-Length` with `Transfer-Encoding`, which the server's
+//! HTTP/1 guard marks before hyper can drop the length. In every refused case the upstream
+//! receives nothing.
 
 mod http_support;
 
@@ -98,23 +100,75 @@ async fn we_refuse_repeated_transfer_encoding_lines() {
     assert_request_malformed(&r, n);
 }
 
-/// hyper drops the `Content-Length` of a request that also has `Transfer-Encoding: chunked`
-/// (RFC 9112 §6.3) before our code sees it, decodes the body as chunked and closes the
-/// connection after the response. We cannot refuse what we cannot see; what matters is that
-/// the upstream receives one unambiguous framing: the decoded body, re-chunked, no length.
+/// hyper would drop the `Content-Length` of a request that also has `Transfer-Encoding` and
+/// serve it as chunked; the server's HTTP/1 guard renames the length to a marker first, and
+/// `proxy::framing` refuses the marker. A request hidden in the body never runs either.
 #[tokio::test]
-async fn content_length_with_chunked_is_normalised_by_hyper_and_forwarded_as_chunked_only() {
+async fn content_length_with_transfer_encoding_is_refused_in_either_order_and_any_case() {
+    let smuggled = "GET /fhir/y HTTP/1.1\r\nHost: gw\r\n\r\n";
+    let chunked = format!("{:x}\r\n{smuggled}\r\n0\r\n\r\n", smuggled.len());
+    for framing in [
+        "Content-Length: 3\r\nTransfer-Encoding: chunked",
+        "Transfer-Encoding: chunked\r\nContent-Length: 3",
+        "content-length: 3\r\ntransfer-encoding: chunked",
+        "TRANSFER-ENCODING: chunked\r\ncOnTeNt-LeNgTh: 3",
+        "Content-Length: 3\r\nTransfer-Encoding: gzip, chunked",
+    ] {
+        let (r, n) = refused_by(&format!(
+            "POST /fhir/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n{framing}\r\n\r\n{chunked}"
+        ))
+        .await;
+        assert_request_malformed(&r, n);
+        let outcome: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            outcome,
+            serde_json::json!({
+                "resourceType": "OperationOutcome",
+                "issue": [{
+                    "severity": "error",
+                    "code": "invalid",
+                    "diagnostics": "request_malformed: the request framing is ambiguous or malformed",
+                }],
+            }),
+            "{framing}"
+        );
+    }
+}
+
+/// A client sending the marker header itself is refused too; no real client sends it.
+#[tokio::test]
+async fn a_client_sent_marker_header_is_refused() {
+    let (r, n) = refused_by(
+        "POST /fhir/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nX-Smuggle-Clen: 3\r\nContent-Length: 3\r\n\r\nabc",
+    )
+    .await;
+    assert_request_malformed(&r, n);
+}
+
+/// The guard follows chunked and sized bodies across keep-alive requests without touching them.
+#[tokio::test]
+async fn a_keep_alive_sequence_of_chunked_and_sized_requests_reaches_the_upstream_intact() {
     let mut upstream = start_upstream(Mode::Answer).await;
     let gateway = start_gateway(upstream.base.clone(), Limits::default()).await;
     let text = raw(
         gateway.addr,
-        b"POST /fhir/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"POST /fhir/a HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n\
+5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n\
+POST /fhir/b HTTP/1.1\r\nHost: gw\r\nContent-Length: 30\r\n\r\n\
+Content-Length: 1\r\n\r\nabcdefghi\
+GET /fhir/c HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n",
     )
     .await;
-    // `raw` returned, so the server closed the connection after this one response.
-    assert_eq!(RawResponse::parse(&text).status, 200);
-    let seen = upstream.recorded.recv().await.unwrap();
-    assert_eq!(seen.headers.get("content-length"), None);
-    assert_eq!(seen.headers.get("transfer-encoding").unwrap(), "chunked");
-    assert_eq!(seen.body.unwrap(), "hello");
+    assert_eq!(text.matches("HTTP/1.1 200 OK\r\n").count(), 3, "{text}");
+    let a = upstream.recorded.recv().await.unwrap();
+    assert_eq!(
+        (a.uri.as_str(), a.body.unwrap()),
+        ("/base/a", "hello, world".into())
+    );
+    let b = upstream.recorded.recv().await.unwrap();
+    assert_eq!(b.headers.get("content-length").unwrap(), "30");
+    assert_eq!(b.body.unwrap(), "Content-Length: 1\r\n\r\nabcdefghi");
+    let c = upstream.recorded.recv().await.unwrap();
+    assert_eq!((c.uri.as_str(), c.body.unwrap()), ("/base/c", "".into()));
+    assert_eq!(upstream.requests.load(Ordering::SeqCst), 3);
 }

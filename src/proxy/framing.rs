@@ -14,14 +14,20 @@
 //!   HTTP/1.0: bare 400;
 //! - both `Content-Length` and `Transfer-Encoding: chunked`: accepted as chunked, the
 //!   `Content-Length` is *removed* and the connection closes after the response
-//!   (RFC 9112 §6.3). Our code cannot see that a `Content-Length` was there; the upstream gets
-//!   the decoded body re-framed by hyper's client, so nothing ambiguous is forwarded.
+//!   (RFC 9112 §6.3). Our code would not see that a `Content-Length` was there, hence the
+//!   marker below.
 //!
 //! What reaches [`check`] and is refused here with `request_malformed`: a
 //! `Transfer-Encoding` that is not exactly `chunked` (`gzip, chunked`, or several lines),
 //! both headers at once (possible on paths hyper does not normalise, e.g. HTTP/2 where
 //! `Transfer-Encoding` is itself illegal), several or non-numeric `Content-Length` values.
 //! A `Content-Length` above `max_body_bytes` is `body_too_large`.
+//!
+//! Both headers on HTTP/1: `server`'s read-side guard sees the raw head before hyper does
+//! and renames every `Content-Length` to [`SMUGGLED_LENGTH_MARKER`] (same length, so nothing
+//! else moves); [`check`] refuses any request carrying that header with `request_malformed`.
+//! A client that sends the marker header itself is refused the same way, which is harmless:
+//! no legitimate client sends it.
 //!
 //! It does not read bodies and does not build responses ([`super::respond`] does).
 
@@ -34,8 +40,15 @@ use http_body_util::{BodyExt, Limited};
 use super::respond::{Body, BoxError};
 use crate::reason::Reason;
 
+/// The header name a `Content-Length` is renamed to when it came with `Transfer-Encoding`;
+/// exactly as long as `Content-Length`.
+pub const SMUGGLED_LENGTH_MARKER: &str = "X-Smuggle-Clen";
+
 /// Checks the framing headers of a request; `Ok` carries the declared length, if any.
 pub fn check(headers: &HeaderMap, max_body_bytes: u64) -> Result<Option<u64>, Reason> {
+    if headers.contains_key(SMUGGLED_LENGTH_MARKER) {
+        return Err(Reason::RequestMalformed);
+    }
     let lengths: Vec<_> = headers.get_all(CONTENT_LENGTH).iter().collect();
     let encodings: Vec<_> = headers.get_all(TRANSFER_ENCODING).iter().collect();
 
@@ -139,6 +152,20 @@ mod tests {
     fn refuses_both_content_length_and_transfer_encoding() {
         let h = headers(&[("content-length", "3"), ("transfer-encoding", "chunked")]);
         assert_eq!(check(&h, 10), Err(Reason::RequestMalformed));
+    }
+
+    #[test]
+    fn refuses_the_marker_of_a_length_sent_with_transfer_encoding() {
+        let h = headers(&[("x-smuggle-clen", "3"), ("transfer-encoding", "chunked")]);
+        assert_eq!(check(&h, 10), Err(Reason::RequestMalformed));
+    }
+
+    #[test]
+    fn refuses_the_marker_header_on_its_own() {
+        assert_eq!(
+            check(&headers(&[("X-Smuggle-Clen", "3")]), 10),
+            Err(Reason::RequestMalformed)
+        );
     }
 
     #[test]

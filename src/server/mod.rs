@@ -26,6 +26,11 @@
 //! We detect the protocol ourselves instead of using `hyper_util::server::conn::auto`
 //! because its HTTP/1 builder (hyper-util 0.1.21) does not expose `max_header_size`.
 //!
+//! HTTP/1 connections are read through [`h1_guard::H1Guard`], which follows request
+//! boundaries and renames `Content-Length` to a marker when a head also carries
+//! `Transfer-Encoding` (hyper would silently drop the length); `proxy::framing` refuses the
+//! marker. HTTP/2 connections are not wrapped.
+//!
 //! It does not know MedMij, decide, or build denials: the service passed in does.
 
 use std::convert::Infallible;
@@ -49,6 +54,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use crate::proxy::respond::Body;
+
+mod h1_guard;
 
 /// The client connection a request came in on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,9 +241,9 @@ async fn connection<A, F, Fut>(
         let response = service(req, info.clone());
         async move { Ok::<_, Infallible>(response.await) }
     });
-    let io = TokioIo::new(io);
     let result = match protocol {
         Protocol::Http2 => {
+            let io = TokioIo::new(io);
             let mut builder = http2::Builder::new(TokioExecutor::new());
             builder
                 .timer(TokioTimer::new())
@@ -244,6 +251,7 @@ async fn connection<A, F, Fut>(
             watcher.watch(builder.serve_connection(io, svc)).await
         }
         Protocol::Http1 | Protocol::Detect => {
+            let io = TokioIo::new(h1_guard::H1Guard::new(io, opts.max_header_bytes));
             let mut builder = http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
