@@ -1,6 +1,7 @@
 //! Staying current (issue 4): the refresher against a real list server on loopback, with the
 //! whole gateway running and time moved through its `Clock` instead of sleeping. Each test
-//! drives `refresh::refresh_once` itself rather than waiting for the timer.
+//! but one drives `refresh::refresh_once` itself rather than waiting for the timer; that one
+//! awaits the list server's request count to follow the real timer.
 
 mod refresh_support;
 
@@ -190,6 +191,27 @@ async fn start_up_without_reachable_lists_runs_unready_and_becomes_ready_on_the_
     env.serve_zal(zal_xml(10, &["51", "9051"]));
     env.serve_ocl(ocl_xml(5, &[GLG_DVP]));
     refresh_once(env.gateway()).await;
+
+    assert_eq!(env.readyz().await, 200);
+    assert_eq!(original_service(&env).await, (200, None));
+}
+
+#[tokio::test]
+async fn the_refresher_retries_until_the_lists_load_then_refreshes_on_its_interval() {
+    // The real timer, not `refresh_once`: with a 1 s interval the retries after a failed
+    // start-up come at most 1 s apart, then each interval brings a conditional request.
+    let knobs = ConfigKnobs {
+        refresh_interval: "1s",
+        ..ConfigKnobs::default()
+    };
+    let env = Env::start(knobs, None, Some(ocl_xml(5, &[GLG_DVP]))).await;
+    let zal = "/MedMij_Zorgaanbiederslijst.xml";
+    env.lists.requested(zal, 2).await;
+    assert_eq!(env.readyz().await, 503);
+
+    env.serve_zal(zal_xml(10, &["51", "9051"]));
+    // The next round loads it; the one after asks again only once that load is in force.
+    env.lists.requested(zal, 4).await;
 
     assert_eq!(env.readyz().await, 200);
     assert_eq!(original_service(&env).await, (200, None));

@@ -45,6 +45,8 @@ pub struct ListServerState {
     answers: Arc<Mutex<HashMap<String, Answer>>>,
     pub requests: Arc<AtomicUsize>,
     pub not_modified: Arc<AtomicUsize>,
+    /// Requests per path, counted once each has been answered; a test awaits a count.
+    answered: Arc<tokio::sync::watch::Sender<HashMap<String, usize>>>,
 }
 
 pub struct ListServer {
@@ -133,10 +135,28 @@ impl ListServer {
         let etag = format!("\"{}-{}-{n}\"", path.len(), body.len());
         self.set(path, Answer::Document { body, etag });
     }
+
+    /// Waits (at most 30 s) until `path` has been requested `n` times.
+    pub async fn requested(&self, path: &str, n: usize) {
+        let mut rx = self.state.answered.subscribe();
+        let seen = rx.wait_for(|m| m.get(path).copied().unwrap_or(0) >= n);
+        tokio::time::timeout(Duration::from_secs(30), seen)
+            .await
+            .unwrap_or_else(|_| panic!("{path} was not requested {n} times within 30 s"))
+            .unwrap();
+    }
 }
 
 async fn answer(st: &ListServerState, req: Request<Incoming>) -> Response<Full<Bytes>> {
     st.requests.fetch_add(1, Ordering::SeqCst);
+    let path = req.uri().path().to_owned();
+    let resp = respond(st, req).await;
+    st.answered
+        .send_modify(|m| *m.entry(path).or_default() += 1);
+    resp
+}
+
+async fn respond(st: &ListServerState, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let a = st.answers.lock().unwrap().get(req.uri().path()).cloned();
     let mut resp = Response::new(Full::new(Bytes::new()));
     match a {
@@ -215,6 +235,7 @@ pub const NOW: &str = "2026-12-03T11:00:00Z";
 /// What a test can change in the config file between reloads.
 #[derive(Clone)]
 pub struct ConfigKnobs {
+    pub refresh_interval: &'static str,
     pub max_stale: &'static str,
     pub list_timeout: &'static str,
     /// The GLG's DVPs.
@@ -229,6 +250,7 @@ pub struct ConfigKnobs {
 impl Default for ConfigKnobs {
     fn default() -> Self {
         ConfigKnobs {
+            refresh_interval: "5m",
             max_stale: "8h",
             list_timeout: "2s",
             glg_dvps: vec![GLG_DVP],
@@ -419,7 +441,7 @@ admin_listen = "127.0.0.1:0"
 [lists]
 zal = "{zal}"
 ocl = "{ocl}"
-refresh_interval = "5m"
+refresh_interval = "{refresh_interval}"
 max_stale = "{max_stale}"
 timeout = "{timeout}"
 {extra_lists}
@@ -447,6 +469,7 @@ mode = "buffered"
 "#,
         zal = lists.url("/MedMij_Zorgaanbiederslijst.xml"),
         ocl = lists.url("/MedMij_OAuthclientlist.xml"),
+        refresh_interval = knobs.refresh_interval,
         max_stale = knobs.max_stale,
         timeout = knobs.list_timeout,
         extra_lists = knobs.extra_lists,
