@@ -33,7 +33,7 @@
 //! In [`AuditMode::Durable`] mode, [`AuditLog::record`] resolves only once the line is
 //! written and `fdatasync`ed; concurrent records share one sync (group commit: one
 //! writer thread, one `write_all` and one sync per batch). In [`AuditMode::Buffered`] mode it resolves once the record is queued, and
-//! the writer syncs in the background about every 50 ms; a failure is logged and counted
+//! the writer takes the queue, writes and syncs it in the background every 50 ms; a failure is logged and counted
 //! ([`AuditLog::records_failed`]). [`AuditLog::shutdown`] writes and syncs what is queued.
 //!
 //! One [`AuditLog`] owns its file: open a path once per process, and call
@@ -51,7 +51,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 pub use record::{Decision, FIELDS, GENESIS_HASH, Kind, Record, sub_hash};
 pub use verify::{Fault, VerifyError, VerifyReport, verify};
@@ -99,6 +99,8 @@ impl AuditError {
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     tx: mpsc::Sender<Msg>,
+    /// Rung after queuing a message someone waits for, so that the writer takes it at once.
+    urgent: Arc<Notify>,
     mode: AuditMode,
     counters: Arc<Counters>,
 }
@@ -113,6 +115,8 @@ impl AuditLog {
         let path = cfg.path.clone();
         let mode = cfg.mode;
         let thread_counters = counters.clone();
+        let urgent = Arc::new(Notify::new());
+        let writer_urgent = urgent.clone();
         std::thread::Builder::new()
             .name("scopegate-audit".into())
             .spawn(move || {
@@ -120,7 +124,7 @@ impl AuditLog {
                 match started {
                     Ok((runtime, writer)) => {
                         if ready_tx.send(Ok(())).is_ok() {
-                            runtime.block_on(writer.run(rx));
+                            runtime.block_on(writer.run(rx, writer_urgent));
                         }
                     }
                     Err(e) => {
@@ -130,7 +134,12 @@ impl AuditLog {
             })
             .map_err(|e| AuditError::Spawn(Arc::new(e)))?;
         ready_rx.await.map_err(|_| AuditError::Closed)??;
-        Ok(AuditLog { tx, mode, counters })
+        Ok(AuditLog {
+            tx,
+            urgent,
+            mode,
+            counters,
+        })
     }
 
     /// Writes one record. Durable mode: resolves once it is synced to disk. Buffered mode:
@@ -151,6 +160,7 @@ impl AuditLog {
                     done: Some(done),
                 };
                 self.tx.send(msg).await.map_err(|_| AuditError::Closed)?;
+                self.urgent.notify_one();
                 answer.await.map_err(|_| AuditError::Closed)?
             }
         }
@@ -198,6 +208,7 @@ impl AuditLog {
             .send(Msg::Flush { done, stop })
             .await
             .map_err(|_| AuditError::Closed)?;
+        self.urgent.notify_one();
         answer.await.map_err(|_| AuditError::Closed)?
     }
 

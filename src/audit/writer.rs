@@ -1,10 +1,12 @@
 //! The one writer of an audit file: group commit on a dedicated thread.
 //!
-//! The writer takes the first queued message, gathers whatever else is queued (in buffered
-//! mode it also waits up to [`BUFFER_INTERVAL`] for more), chains and encodes the records,
-//! writes them with one `write_all`, syncs once and then answers every waiter of the batch
-//! with the same outcome. While it syncs, new records queue up and form the next batch, so
-//! many concurrent durable records cost about one `fdatasync` per batch.
+//! The writer wakes when a message that someone waits for is queued (a durable record, a
+//! flush) or every [`BUFFER_INTERVAL`], takes everything queued, chains and encodes the
+//! records, writes them with one `write_all`, syncs once and then answers every waiter of the
+//! batch with the same outcome. While it syncs, new records queue up and form the next batch,
+//! so many concurrent durable records cost about one `fdatasync` per batch. Records nobody
+//! waits for (buffered mode, outcome records) wake no thread when queued: on a busy gateway a
+//! per-record wake-up of the writer thread costs more than the record itself.
 //!
 //! A failed batch is cut back off the file (so the chain on disk stays whole) and reported
 //! to all its waiters; the chain continues from the last good record, so the log works
@@ -17,7 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc::error::TryRecvError;
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::AuditError;
 use super::file::Sink;
@@ -42,10 +45,6 @@ pub(crate) enum Msg {
 }
 
 impl Msg {
-    fn is_flush(&self) -> bool {
-        matches!(self, Msg::Flush { .. })
-    }
-
     fn is_stop(&self) -> bool {
         matches!(self, Msg::Flush { stop: true, .. })
     }
@@ -94,58 +93,58 @@ impl<S: Sink> Writer<S> {
     }
 
     /// Runs until a stop message, or until every sender is gone and the queue is empty.
-    pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+    ///
+    /// The writer never sleeps on the queue itself, so queuing a record nobody waits for (a
+    /// buffered record, an outcome record) wakes no thread: it is picked up at the next tick
+    /// ([`BUFFER_INTERVAL`]) or with the next urgent message, whose sender rings `urgent`.
+    pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<Msg>, urgent: Arc<Notify>) {
         loop {
-            let first = if self.unsynced {
-                match tokio::time::timeout(BUFFER_INTERVAL, rx.recv()).await {
-                    Ok(msg) => msg,
-                    Err(_idle) => {
-                        self.sync_pending();
-                        continue;
-                    }
-                }
-            } else {
-                rx.recv().await
+            let tick = tokio::select! {
+                () = urgent.notified() => false,
+                () = tokio::time::sleep(BUFFER_INTERVAL) => true,
             };
-            let Some(first) = first else {
-                self.sync_pending();
-                break;
-            };
-            let mut batch = vec![first];
-            if self.mode == AuditMode::Buffered && !batch[0].is_flush() {
-                let deadline = tokio::time::Instant::now() + BUFFER_INTERVAL;
+            loop {
+                let mut batch = Vec::new();
+                let mut closed = false;
                 while batch.len() < MAX_BATCH {
-                    match tokio::time::timeout_at(deadline, rx.recv()).await {
-                        Ok(Some(msg)) => {
-                            let flush = msg.is_flush();
-                            batch.push(msg);
-                            if flush {
-                                break;
-                            }
+                    match rx.try_recv() {
+                        Ok(msg) => batch.push(msg),
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            closed = true;
+                            break;
                         }
-                        Ok(None) | Err(_) => break,
                     }
                 }
-            }
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(msg) => batch.push(msg),
-                    Err(_) => break,
+                let stop = batch.iter().any(Msg::is_stop);
+                if stop {
+                    // Refuse new messages; what is already queued still goes in this batch.
+                    rx.close();
+                    while let Ok(msg) = rx.try_recv() {
+                        batch.push(msg);
+                    }
+                }
+                let full = batch.len() >= MAX_BATCH;
+                if !batch.is_empty() {
+                    self.commit(batch, tick);
+                }
+                if stop || closed {
+                    self.sync_pending();
+                    return;
+                }
+                if !full {
+                    break;
                 }
             }
-            if batch.iter().any(Msg::is_stop) {
-                // Refuse new messages; what is already queued still goes in this batch.
-                rx.close();
-                while let Ok(msg) = rx.try_recv() {
-                    batch.push(msg);
-                }
+            if tick {
+                self.sync_pending();
             }
-            self.commit(batch);
         }
     }
 
-    /// Writes and syncs one batch, then answers its waiters.
-    fn commit(&mut self, batch: Vec<Msg>) {
+    /// Writes one batch, syncs it when someone waits for it, in buffered mode and when
+    /// `tick` says it is time, then answers its waiters.
+    fn commit(&mut self, batch: Vec<Msg>, tick: bool) {
         let mut bytes = Vec::new();
         let mut prev = self.prev_hash.clone();
         let mut count = 0u64;
@@ -169,9 +168,9 @@ impl<S: Sink> Writer<S> {
                 Msg::Flush { done, .. } => waiters.push(done),
             }
         }
-        // Durable mode syncs a batch only when someone waits for it; a batch of records that
-        // nobody waits for (outcome records) rides on the next sync.
-        let sync = self.mode == AuditMode::Buffered || !waiters.is_empty();
+        // Durable mode syncs a batch only when someone waits for it or at a tick; a batch of
+        // records that nobody waits for (outcome records) rides on the next sync.
+        let sync = self.mode == AuditMode::Buffered || !waiters.is_empty() || tick;
         let outcome = self.persist(&bytes, sync).map_err(Arc::new);
         match &outcome {
             Ok(()) => {
@@ -289,13 +288,18 @@ mod tests {
         )
     }
 
-    async fn durable(tx: &mpsc::Sender<Msg>, path: &str) -> Result<(), AuditError> {
+    async fn durable(
+        tx: &mpsc::Sender<Msg>,
+        urgent: &Notify,
+        path: &str,
+    ) -> Result<(), AuditError> {
         let (done, answer) = oneshot::channel();
         let msg = Msg::Record {
             rec: Box::new(record(path)),
             done: Some(done),
         };
         tx.send(msg).await.map_err(|_| AuditError::Closed)?;
+        urgent.notify_one();
         answer.await.map_err(|_| AuditError::Closed)?
     }
 
@@ -311,14 +315,15 @@ mod tests {
             counters.clone(),
         );
         let (tx, rx) = mpsc::channel(16);
-        let task = tokio::spawn(writer.run(rx));
+        let urgent = Arc::new(Notify::new());
+        let task = tokio::spawn(writer.run(rx, urgent.clone()));
 
-        durable(&tx, "/one").await.unwrap();
+        durable(&tx, &urgent, "/one").await.unwrap();
         sink.failing.store(true, Ordering::SeqCst);
-        let failed = durable(&tx, "/lost").await;
+        let failed = durable(&tx, &urgent, "/lost").await;
         assert!(matches!(failed, Err(AuditError::Write(_))), "{failed:?}");
         sink.failing.store(false, Ordering::SeqCst);
-        durable(&tx, "/two").await.unwrap();
+        durable(&tx, &urgent, "/two").await.unwrap();
         drop(tx);
         task.await.unwrap();
 
