@@ -242,6 +242,59 @@ async fn a_glg_becomes_active_on_its_first_day_and_stops_the_day_after_its_last(
 }
 
 #[tokio::test]
+async fn whitelist_and_service_names_are_refreshed_under_the_same_rules_as_the_zal() {
+    let lists = ListServer::start().await;
+    let (whl, gnl) = (
+        "/MedMij_Whitelist.xml",
+        "/MedMij_Gegevensdienstnamenlijst.xml",
+    );
+    lists.serve(whl, whl_xml(3, &[GLG_DVP, OTHER_DVP]));
+    lists.serve(gnl, gnl_xml(7, &[("51", "Medicatiegegevens")]));
+    let knobs = ConfigKnobs {
+        extra_lists: format!("whl = \"{}\"\ngnl = \"{}\"", lists.url(whl), lists.url(gnl)),
+        ..ConfigKnobs::default()
+    };
+    let env = Env::start_on(
+        lists,
+        knobs,
+        Some(zal_xml(10, &["51", "9051"])),
+        Some(ocl_xml(5, &[GLG_DVP, OTHER_DVP])),
+    )
+    .await;
+    let whitelisted = |host: &str| {
+        let cur = env.gateway().current();
+        let lists = &cur.snapshot.as_ref().unwrap().lists;
+        lists.whl.as_ref().unwrap().contains(host)
+    };
+    assert!(whitelisted(OTHER_DVP));
+
+    env.lists.serve(whl, whl_xml(4, &[GLG_DVP]));
+    env.lists.serve(
+        gnl,
+        gnl_xml(8, &[("51", "Medicatiegegevens"), ("9051", "Kopie")]),
+    );
+    let report = refresh_once(env.gateway()).await;
+    assert_eq!(report.replaced, [ListKind::Whl, ListKind::Gnl]);
+    assert!(!whitelisted(OTHER_DVP));
+    let cur = env.gateway().current();
+    let names = &cur
+        .snapshot
+        .as_ref()
+        .unwrap()
+        .lists
+        .gnl
+        .as_ref()
+        .unwrap()
+        .names;
+    assert_eq!(names.get("9051").map(|n| &**n), Some("Kopie"));
+
+    env.lists.serve(whl, whl_xml(2, &[GLG_DVP, OTHER_DVP]));
+    let report = refresh_once(env.gateway()).await;
+    assert_eq!(report.failed, [ListKind::Whl]);
+    assert!(!whitelisted(OTHER_DVP));
+}
+
+#[tokio::test]
 async fn a_bad_config_is_refused_on_reload_and_the_running_one_kept() {
     let env = env().await;
     std::fs::write(&env.config_path, "[lists]\nzal = 1\n").unwrap();

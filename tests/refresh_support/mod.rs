@@ -232,6 +232,39 @@ pub fn ocl_xml(volgnummer: u64, hosts: &[&str]) -> String {
 /// 2026-12-03 12:00 in Amsterdam.
 pub const NOW: &str = "2026-12-03T11:00:00Z";
 
+/// A Whitelist (release 1.1 form) naming `hosts`.
+pub fn whl_xml(volgnummer: u64, hosts: &[&str]) -> String {
+    let nodes: String = hosts
+        .iter()
+        .map(|h| format!("<MedMijNode><Hostname>{h}</Hostname></MedMijNode>"))
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Whitelist xmlns="xmlns://afsprakenstelsel.medmij.nl/whitelist/release2/">
+<Tijdstempel>2026-12-01T08:00:00Z</Tijdstempel><Volgnummer>{volgnummer}</Volgnummer>
+<MedMijNodes>{nodes}</MedMijNodes></Whitelist>"#
+    )
+}
+
+/// A Gegevensdienstnamenlijst naming each `(id, name)`.
+pub fn gnl_xml(volgnummer: u64, services: &[(&str, &str)]) -> String {
+    let items: String = services
+        .iter()
+        .map(|(id, name)| {
+            format!(
+                "<Gegevensdienst><GegevensdienstId>{id}</GegevensdienstId>\
+                 <Weergavenaam>{name}</Weergavenaam></Gegevensdienst>"
+            )
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Gegevensdienstnamenlijst xmlns="xmlns://afsprakenstelsel.medmij.nl/gegevensdienstnamenlijst/release1/">
+<Tijdstempel>2026-12-01T08:00:00Z</Tijdstempel><Volgnummer>{volgnummer}</Volgnummer>
+<Gegevensdiensten>{items}</Gegevensdiensten></Gegevensdienstnamenlijst>"#
+    )
+}
+
 /// What a test can change in the config file between reloads.
 #[derive(Clone)]
 pub struct ConfigKnobs {
