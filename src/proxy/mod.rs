@@ -40,6 +40,30 @@ struct Exchange {
     record: Record,
 }
 
+impl Exchange {
+    /// Sends an allowed request upstream, timing it into the metrics and `upstream_ms`.
+    async fn send_upstream(
+        &mut self,
+        gw: &Gateway,
+        req: Request<Body>,
+        timeout: std::time::Duration,
+    ) -> Result<Response<Body>, forward::ForwardError> {
+        let started = Instant::now();
+        let result = gw.upstream.forward(req, timeout).await;
+        let elapsed = started.elapsed();
+        gw.metrics.upstream(elapsed);
+        self.record.upstream_ms = Some(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
+        result
+    }
+
+    /// The upstream's answer on its way back: request id header, status, metrics.
+    fn answered(&mut self, gw: &Gateway, resp: &mut Response<Body>) {
+        set_request_id(resp.headers_mut(), &self.request_id);
+        self.record.status = Some(resp.status().as_u16());
+        gw.metrics.decision(None, self.started.elapsed());
+    }
+}
+
 /// Handles one request on the MedMij listener.
 pub async fn handle(gw: Arc<Gateway>, req: Request<Incoming>, conn: ConnInfo) -> Response<Body> {
     let started = Instant::now();
@@ -236,22 +260,13 @@ async fn forward(
     }
 
     let body = framing::limited_body(body, config.server.max_body_bytes);
-    let upstream_started = Instant::now();
-    let result = gw
-        .upstream
-        .forward(
-            Request::from_parts(parts, body),
-            config.server.request_timeout,
-        )
-        .await;
-    let upstream_elapsed = upstream_started.elapsed();
-    gw.metrics.upstream(upstream_elapsed);
-    ex.record.upstream_ms = Some(u64::try_from(upstream_elapsed.as_millis()).unwrap_or(u64::MAX));
-    match result {
+    let req = Request::from_parts(parts, body);
+    match ex
+        .send_upstream(gw, req, config.server.request_timeout)
+        .await
+    {
         Ok(mut resp) => {
-            set_request_id(resp.headers_mut(), &ex.request_id);
-            ex.record.status = Some(resp.status().as_u16());
-            gw.metrics.decision(None, ex.started.elapsed());
+            ex.answered(gw, &mut resp);
             tracing::debug!(
                 request.id = %ex.request_id,
                 client.id = ex.record.client.as_deref().unwrap_or(""),

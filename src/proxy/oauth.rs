@@ -22,8 +22,6 @@
 
 mod answer;
 
-use std::time::Instant;
-
 use http::header::{CONTENT_TYPE, HOST};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, Uri};
@@ -31,7 +29,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
 use super::respond::{self, Body};
-use super::{Exchange, framing, headers, set_request_id, whitelisted};
+use super::{Exchange, framing, headers, whitelisted};
 use crate::audit::{self, Kind};
 use crate::gateway::{Current, Gateway};
 use crate::policy::oauth::{
@@ -307,22 +305,13 @@ async fn forward(
         return answer(gw, &ex, kind, &form, Reason::AuditUnavailable, None);
     }
 
-    let started = Instant::now();
-    let result = gw
-        .upstream
-        .forward(
-            Request::from_parts(parts, body),
-            cur.config.server.request_timeout,
-        )
-        .await;
-    let elapsed = started.elapsed();
-    gw.metrics.upstream(elapsed);
-    ex.record.upstream_ms = Some(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
-    match result {
+    let req = Request::from_parts(parts, body);
+    match ex
+        .send_upstream(gw, req, cur.config.server.request_timeout)
+        .await
+    {
         Ok(mut resp) => {
-            set_request_id(resp.headers_mut(), &ex.request_id);
-            ex.record.status = Some(resp.status().as_u16());
-            gw.metrics.decision(None, ex.started.elapsed());
+            ex.answered(gw, &mut resp);
             tracing::debug!(
                 request.id = %ex.request_id,
                 client.id = ex.record.client.as_deref().unwrap_or(""),
