@@ -251,9 +251,11 @@ pub async fn run(out: &mut impl Write) -> Result<u8, DemoError> {
         "example config {}; clock set to {DEMO_NOW} (12:00 in Amsterdam)\n",
         path.display()
     )?;
+    let who = |step: &Step| format!("{} / {}", short(step.client), step.scope);
+    let who_width = script().iter().map(|s| who(s).len()).max().unwrap_or(0);
     writeln!(
         out,
-        "{:<2} {:<40} {:<42} {:>6}  {:<26} upstream received",
+        "{:<2} {:<40} {:<who_width$} {:>6}  {:<26} upstream received",
         "#", "request", "client / scope", "status", "reason"
     )?;
 
@@ -313,10 +315,10 @@ pub async fn run(out: &mut impl Write) -> Result<u8, DemoError> {
         }
         writeln!(
             out,
-            "{:<2} {:<40} {:<42} {:>6}  {:<26} {}{}",
+            "{:<2} {:<40} {:<who_width$} {:>6}  {:<26} {}{}",
             i + 1,
             step.what,
-            format!("{} / {}", short(step.client), step.scope),
+            who(step),
             status,
             reason.as_deref().unwrap_or("-"),
             describe(&received),
