@@ -213,10 +213,11 @@ async fn fetch(
     kind: ListKind,
     source: &Source,
     http: &reqwest::Client,
+    limit: usize,
     conditional: Option<(Validators, Volgnummer)>,
 ) -> Result<Loaded, ListLoadError> {
     let (validators, vouched) = conditional.unzip();
-    match source::fetch_conditional(source, http, validators.as_ref()).await? {
+    match source::fetch_conditional(source, http, limit, validators.as_ref()).await? {
         Fetched::NotModified => vouched.map(Loaded::NotModified).ok_or_else(|| {
             SourceError::UnaskedNotModified {
                 list: source.to_string(),
@@ -267,6 +268,7 @@ pub async fn refresh_once(gw: &Gateway) -> RefreshReport {
             return report;
         }
     };
+    let limit = config.lists.max_bytes;
     let loads = sources(&config.lists).into_iter().map(|(kind, source)| {
         let conditional = gw
             .refresh
@@ -276,7 +278,7 @@ pub async fn refresh_once(gw: &Gateway) -> RefreshReport {
             (
                 kind,
                 source.clone(),
-                fetch(kind, source, client, conditional).await,
+                fetch(kind, source, client, limit, conditional).await,
             )
         }
     });

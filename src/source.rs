@@ -35,6 +35,8 @@ pub enum SourceError {
         #[source]
         source: reqwest::Error,
     },
+    #[error("{list} is larger than lists.max_bytes ({limit} bytes); it was not read")]
+    TooLarge { list: String, limit: usize },
     #[error("cannot fetch {url}: HTTP status {status}")]
     Status { url: url::Url, status: u16 },
     #[error("cannot build the HTTP client: {0}")]
@@ -108,26 +110,29 @@ pub async fn load_lists(
     async fn one<T>(
         source: &Source,
         client: &reqwest::Client,
+        limit: usize,
         parse: fn(&[u8]) -> Result<T, ListError>,
     ) -> Result<Arc<T>, ListLoadError> {
-        let bytes = fetch(source, client).await?;
+        let bytes = fetch(source, client, limit).await?;
         Ok(Arc::new(parse(&bytes)?))
     }
     async fn optional<T>(
         source: Option<&Source>,
         client: &reqwest::Client,
+        limit: usize,
         parse: fn(&[u8]) -> Result<T, ListError>,
     ) -> Result<Option<Arc<T>>, ListLoadError> {
         match source {
-            Some(s) => one(s, client, parse).await.map(Some),
+            Some(s) => one(s, client, limit, parse).await.map(Some),
             None => Ok(None),
         }
     }
+    let limit = lists.max_bytes;
     let (zal, ocl, whl, gnl) = tokio::join!(
-        one(&lists.zal, client, lists::zal::parse),
-        one(&lists.ocl, client, lists::ocl::parse),
-        optional(lists.whl.as_ref(), client, lists::whl::parse),
-        optional(lists.gnl.as_ref(), client, lists::gnl::parse),
+        one(&lists.zal, client, limit, lists::zal::parse),
+        one(&lists.ocl, client, limit, lists::ocl::parse),
+        optional(lists.whl.as_ref(), client, limit, lists::whl::parse),
+        optional(lists.gnl.as_ref(), client, limit, lists::gnl::parse),
     );
     fn keep<T>(
         errors: &mut Vec<(ListKind, ListLoadError)>,
@@ -213,15 +218,16 @@ fn identity(cc: &config::ClientCert) -> Result<reqwest::Identity, SourceError> {
     })
 }
 
-/// Reads the whole source, asking an HTTP server for it only if it changed since the answer
-/// `validators` came from.
+/// Reads the whole source (at most `limit` bytes), asking an HTTP server for it only if it
+/// changed since the answer `validators` came from.
 pub async fn fetch_conditional(
     source: &Source,
     client: &reqwest::Client,
+    limit: usize,
     validators: Option<&Validators>,
 ) -> Result<Fetched, SourceError> {
     let Source::Url(url) = source else {
-        let bytes = fetch(source, client).await?;
+        let bytes = fetch(source, client, limit).await?;
         return Ok(Fetched::Body {
             bytes,
             validators: Validators::default(),
@@ -255,20 +261,34 @@ pub async fn fetch_conditional(
         etag: resp.headers().get(ETAG).cloned(),
         last_modified: resp.headers().get(LAST_MODIFIED).cloned(),
     };
-    let bytes = resp.bytes().await.map_err(http)?;
+    let bytes = body(resp, url, limit).await?;
     Ok(Fetched::Body { bytes, validators })
 }
 
-/// Reads the whole source.
-pub async fn fetch(source: &Source, client: &reqwest::Client) -> Result<Bytes, SourceError> {
+/// Reads the whole source, refusing one of more than `limit` bytes.
+pub async fn fetch(
+    source: &Source,
+    client: &reqwest::Client,
+    limit: usize,
+) -> Result<Bytes, SourceError> {
     match source {
-        Source::File(path) => tokio::fs::read(path)
-            .await
-            .map(Bytes::from)
-            .map_err(|source| SourceError::File {
+        Source::File(path) => {
+            let file_err = |source| SourceError::File {
                 path: path.clone(),
                 source,
-            }),
+            };
+            let len = tokio::fs::metadata(path).await.map_err(file_err)?.len();
+            if usize::try_from(len).map_or(true, |n| n > limit) {
+                return Err(SourceError::TooLarge {
+                    list: path.display().to_string(),
+                    limit,
+                });
+            }
+            tokio::fs::read(path)
+                .await
+                .map(Bytes::from)
+                .map_err(file_err)
+        }
         Source::Url(url) => {
             let http = |source| SourceError::Http {
                 url: url.clone(),
@@ -281,7 +301,113 @@ pub async fn fetch(source: &Source, client: &reqwest::Client) -> Result<Bytes, S
                     status: resp.status().as_u16(),
                 });
             }
-            resp.bytes().await.map_err(http)
+            body(resp, url, limit).await
         }
+    }
+}
+
+/// An HTTP answer's body, refused as soon as it is known to exceed `limit` bytes: from its
+/// `Content-Length` before anything is read, else once the bytes read pass the limit.
+async fn body(
+    mut resp: reqwest::Response,
+    url: &url::Url,
+    limit: usize,
+) -> Result<Bytes, SourceError> {
+    let too_large = || SourceError::TooLarge {
+        list: url.to_string(),
+        limit,
+    };
+    let announced = resp.content_length().unwrap_or(0);
+    let announced = usize::try_from(announced).map_err(|_| too_large())?;
+    if announced > limit {
+        return Err(too_large());
+    }
+    let http = |source| SourceError::Http {
+        url: url.clone(),
+        source,
+    };
+    let mut buf = bytes::BytesMut::with_capacity(announced);
+    while let Some(chunk) = resp.chunk().await.map_err(http)? {
+        if chunk.len() > limit - buf.len() {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// Serves one raw HTTP/1.1 response to the first connection and returns the URL.
+    async fn one_answer(response: &'static [u8]) -> url::Url {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut head = [0u8; 4096];
+            let _ = tcp.read(&mut head).await;
+            let _ = tcp.write_all(response).await;
+            let _ = tcp.shutdown().await;
+        });
+        format!("http://{addr}/MedMij_Zorgaanbiederslijst.xml")
+            .parse()
+            .unwrap()
+    }
+
+    fn client() -> reqwest::Client {
+        http_client(Duration::from_secs(5)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_file_larger_than_the_limit_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zal.xml");
+        std::fs::write(&path, [b'x'; 11]).unwrap();
+        let err = fetch(&Source::File(path), &client(), 10).await.unwrap_err();
+        assert!(
+            matches!(err, SourceError::TooLarge { limit: 10, .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("lists.max_bytes (10 bytes)"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_announced_content_length_over_the_limit_is_refused_before_reading() {
+        let url = one_answer(b"HTTP/1.1 200 OK\r\ncontent-length: 1000000000\r\n\r\nxx").await;
+        let err = fetch(&Source::Url(url), &client(), 10).await.unwrap_err();
+        assert!(
+            matches!(err, SourceError::TooLarge { limit: 10, .. }),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_is_refused_once_it_passes_the_limit() {
+        let url = one_answer(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n6\r\n123456\r\n6\r\n789012\r\n0\r\n\r\n",
+        )
+        .await;
+        let err = fetch(&Source::Url(url), &client(), 10).await.unwrap_err();
+        assert!(
+            matches!(err, SourceError::TooLarge { limit: 10, .. }),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_within_the_limit_is_read_whole() {
+        let url = one_answer(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\n12345\r\n5\r\n67890\r\n0\r\n\r\n",
+        )
+        .await;
+        let bytes = fetch(&Source::Url(url), &client(), 10).await.unwrap();
+        assert_eq!(&bytes[..], b"1234567890");
     }
 }

@@ -98,6 +98,25 @@ async fn an_invalid_document_is_refused_and_the_list_in_force_stays() {
 }
 
 #[tokio::test]
+async fn a_list_larger_than_max_bytes_is_refused_and_the_list_in_force_stays() {
+    let first = zal_xml(10, &["51", "9051"]);
+    let bigger = zal_xml(11, &["51", "9051", "48", "49"]);
+    assert!(bigger.len() > first.len());
+    let knobs = ConfigKnobs {
+        extra_lists: format!("max_bytes = {}", first.len()),
+        ..ConfigKnobs::default()
+    };
+    let env = Env::start(knobs, Some(first), Some(ocl_xml(5, &[GLG_DVP]))).await;
+
+    env.serve_zal(bigger);
+    let report = refresh_once(env.gateway()).await;
+
+    failed_zal_only(&report);
+    assert_eq!(zal_volgnummer(&env), "10");
+    assert_eq!(original_service(&env).await, (200, None));
+}
+
+#[tokio::test]
 async fn a_server_error_keeps_the_list_in_force() {
     let env = env().await;
     env.set_zal(Answer::Status(500));

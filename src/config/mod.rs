@@ -97,6 +97,8 @@ pub struct Lists {
     pub max_stale: Duration,
     /// Connect and whole-fetch limit for one list download.
     pub timeout: Duration,
+    /// The most bytes one list document may have; a larger one is refused unread.
+    pub max_bytes: usize,
     /// Extra root certificates (PEM) trusted for an https list server, besides the public
     /// web roots (e.g. the PKIoverheid private root of the stelselnode).
     pub ca: Option<PathBuf>,

@@ -147,6 +147,7 @@ pub struct RawLists {
     pub refresh_interval: Option<S<String>>,
     pub max_stale: Option<S<String>>,
     pub timeout: Option<S<String>>,
+    pub max_bytes: Option<S<i64>>,
     pub ca: Option<S<String>>,
     pub client_cert: Option<S<String>>,
     pub client_key: Option<S<String>>,

@@ -31,6 +31,8 @@ const DEFAULT_MAX_BODY_BYTES: i64 = 10_485_760;
 const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(5 * 60);
 const DEFAULT_MAX_STALE: Duration = Duration::from_secs(24 * 60 * 60);
 const DEFAULT_LIST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Four times a 50,000-provider ZAL (205 MB) would still fit; production ZALs are tens of MB.
+const DEFAULT_LIST_MAX_BYTES: i64 = 1 << 30;
 const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 const MAX_LEEWAY: Duration = Duration::from_secs(5 * 60);
 const DEFAULT_ALGORITHMS: [jsonwebtoken::Algorithm; 2] = [
@@ -306,6 +308,7 @@ impl Checker<'_> {
                 refresh_interval: DEFAULT_REFRESH_INTERVAL,
                 max_stale: DEFAULT_MAX_STALE,
                 timeout: DEFAULT_LIST_TIMEOUT,
+                max_bytes: list_max_bytes(DEFAULT_LIST_MAX_BYTES),
                 ca: None,
                 client_cert: None,
             };
@@ -340,6 +343,11 @@ impl Checker<'_> {
                 value::positive_duration(v)
             })
             .unwrap_or(DEFAULT_LIST_TIMEOUT);
+        let max_bytes = self
+            .opt("lists.max_bytes", l.max_bytes.as_ref(), |v| {
+                value::in_range(*v, 1, i64::MAX)
+            })
+            .unwrap_or(DEFAULT_LIST_MAX_BYTES);
         let path = |v: &String| value::path(v, &base);
         let ca = self.opt("lists.ca", l.ca.as_ref(), path);
         let cert = self.opt("lists.client_cert", l.client_cert.as_ref(), path);
@@ -368,6 +376,7 @@ impl Checker<'_> {
             refresh_interval,
             max_stale,
             timeout,
+            max_bytes: list_max_bytes(max_bytes),
             ca,
             client_cert,
         }
@@ -558,3 +567,8 @@ fn placeholder_source() -> Source {
 #[cfg(test)]
 #[path = "validate_tests.rs"]
 mod tests;
+
+/// A validated (positive) byte count as a buffer bound; beyond the address space it is no bound.
+fn list_max_bytes(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}

@@ -76,6 +76,7 @@ fn fills_in_every_default() {
     assert_eq!(c.lists.gnl, None);
     assert_eq!(c.lists.refresh_interval, Duration::from_secs(300));
     assert_eq!(c.lists.max_stale, Duration::from_secs(86_400));
+    assert_eq!(c.lists.max_bytes, 1 << 30);
     assert_eq!(c.tokens.mode, TokenMode::Jwt);
     assert_eq!(c.tokens.audience, None);
     assert_eq!(
@@ -583,6 +584,22 @@ fn refuses_max_header_bytes_below_one_kibibyte() {
             min: 1_024,
             max: 1_048_576
         }
+    );
+}
+
+#[test]
+fn refuses_a_list_size_limit_of_zero() {
+    assert_eq!(
+        only(&with_lists_keys("max_bytes = 0\n")),
+        (
+            Some(4),
+            "lists.max_bytes".into(),
+            Problem::OutOfRange {
+                value: 0,
+                min: 1,
+                max: i64::MAX
+            }
+        )
     );
 }
 

@@ -195,6 +195,7 @@ fn config(match_host: bool) -> Config {
             refresh_interval: Duration::from_secs(300),
             max_stale: Duration::from_secs(86400),
             timeout: Duration::from_secs(30),
+            max_bytes: 1 << 30,
             ca: None,
             client_cert: None,
         },
