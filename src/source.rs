@@ -326,14 +326,24 @@ async fn body(
         url: url.clone(),
         source,
     };
-    let mut buf = bytes::BytesMut::with_capacity(announced);
+    // Chunks are kept as they come and joined once at the end, as `Response::bytes` does.
+    let mut chunks = Vec::new();
+    let mut len = 0usize;
     while let Some(chunk) = resp.chunk().await.map_err(http)? {
-        if chunk.len() > limit - buf.len() {
+        if chunk.len() > limit - len {
             return Err(too_large());
         }
-        buf.extend_from_slice(&chunk);
+        len += chunk.len();
+        chunks.push(chunk);
     }
-    Ok(buf.freeze())
+    if chunks.len() == 1 {
+        return Ok(chunks.swap_remove(0));
+    }
+    let mut whole = bytes::BytesMut::with_capacity(len);
+    for chunk in chunks {
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(whole.freeze())
 }
 
 #[cfg(test)]
