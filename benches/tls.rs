@@ -10,6 +10,7 @@
 //! - full TLS handshake: TCP connect + TLS 1.3 handshake with a client certificate, no
 //!   resumption; nothing sent afterwards (the server's client-certificate check still runs).
 //! - new connection + 1 request, full handshake / resumed handshake (TLS 1.3 tickets).
+//! - new plain TCP connection + 1 request, the same without TLS.
 //! - kept-alive: requests on one open connection (TLS HTTP/1.1, TLS HTTP/2, plain HTTP/1.1).
 
 #[path = "../tests/tls_support/mod.rs"]
@@ -122,6 +123,19 @@ async fn run(window: Duration) {
     })
     .await;
     rows.push(("kept-alive TLS HTTP/2, requests/s", r, n));
+
+    let plain_addr = plain.addr();
+    let (r, n) = rate(window, async || {
+        let tcp = TcpStream::connect(plain_addr).await.unwrap();
+        let (mut send, conn) =
+            hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(tcp))
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        ok(send.send_request(plain.request()).await.unwrap()).await;
+    })
+    .await;
+    rows.push(("new plain TCP connection + 1 request", r, n));
 
     let tcp = TcpStream::connect(plain.addr()).await.unwrap();
     let (mut send, conn) =
