@@ -723,3 +723,183 @@ fn decision_json_has_exactly_the_contract_fields() {
     assert_eq!(v["decision"], "allow");
     assert_eq!(v["reason"], serde_json::Value::Null);
 }
+
+/// Invariants of `decide` over generated requests against the same fixture: whatever the
+/// client, scope, URL and day, an allowed request satisfies every rule of SPEC §7 rows 6–13
+/// (checked here from the fixture, not through `decide`'s own code), and nothing panics.
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::glg::calendar::amsterdam_today;
+
+    const CLIENTS: [&str; 5] = [
+        GLG_DVP,
+        OTHER_DVP,
+        LISTED_DVP,
+        NARROW_DVP,
+        "onbekend.example.nl",
+    ];
+    const ZAS: [&str; 5] = [
+        "umcharderwijk",
+        "ziekenhuisamstelland",
+        "dubbelpraktijk",
+        "elderszorg",
+        "nergens",
+    ];
+    /// The first two (the live GLGs' original and copy) are drawn more often.
+    const IDS: [&str; 8] = ["51", "9051", "4", "48", "49", "9048", "9999", "1"];
+    const BASES: [&str; 9] = [
+        "https://medmij.umcharderwijk.nl/fhir",
+        "https://medmij.umcharderwijk.nl/fhir-glg",
+        "https://medmij.umcharderwijk.nl/fhir-oud",
+        "https://medmij.umcharderwijk.nl/fhir/huisarts",
+        "https://fhir.amstelland.nl/medmij",
+        "https://fhir.amstelland.nl/medmij-glg",
+        "https://fhir.dubbel.nl/fhir/49",
+        "https://fhir.elders.nl/fhir",
+        "https://elders.example.nl/fhir",
+    ];
+
+    /// Where each ZA of [`ZAS`] has endpoints in the fixture (indexes into [`BASES`]).
+    const BASES_OF: [&[usize]; 5] = [&[0, 1, 2, 3], &[4, 5], &[6], &[7], &[8]];
+
+    /// A scope naming one ZA, and a URL that usually lies under one of that ZA's endpoints.
+    fn request() -> impl Strategy<Value = (String, String)> {
+        (
+            0..ZAS.len(),
+            proptest::collection::vec(prop_oneof![2 => 0..2usize, 1 => 0..IDS.len()], 1..3),
+            any::<prop::sample::Index>(),
+            0..BASES.len(),
+            prop::bool::weighted(0.8),
+            "(/Patient|/Observation/1|/MedicationStatement|)",
+        )
+            .prop_map(|(za, ids, own, any_base, consistent, rest)| {
+                let scope = ids
+                    .iter()
+                    .map(|&i| format!("{}~{}", ZAS[za], IDS[i]))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let base = if consistent {
+                    BASES_OF[za][own.index(BASES_OF[za].len())]
+                } else {
+                    any_base
+                };
+                (scope, format!("{}{rest}", BASES[base]))
+            })
+    }
+
+    /// An instant between 2026-02-01 and 2027-04-30: before, during and after every GLG.
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        (1_769_904_000i64..1_809_043_200).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
+    }
+
+    /// Checks one decision against the fixture's rules; `Ok(true)` when it allowed.
+    fn check(
+        client: &str,
+        scope: &str,
+        url: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, TestCaseError> {
+        let d = run(&snapshot(true), client, scope, url, at);
+        prop_assert_eq!(d.is_allow(), d.reason.is_none());
+        prop_assert_eq!(d.is_allow(), d.upstream.is_some());
+        if !d.is_allow() {
+            return Ok(false);
+        }
+        let provider = d.provider.clone().unwrap();
+        let requested = d.requested_service.clone().unwrap();
+        let effective = d.effective_service.clone().unwrap();
+        let config = config(true);
+        let ocl = ocl();
+        let entry = ocl.clients.get(client);
+        prop_assert!(entry.is_some(), "{} is not on the OCL", client);
+        prop_assert!(config.providers.iter().any(|p| p.name == provider));
+        let token = format!("{}~{}", provider.trim_end_matches("@medmij"), requested);
+        prop_assert!(
+            scope.split(' ').any(|t| t == token),
+            "{} does not name {}",
+            scope,
+            token
+        );
+        if let Some(ids) = entry.and_then(|e| e.gegevensdiensten.as_ref()) {
+            prop_assert!(
+                ids.contains(requested.as_str()),
+                "{} not qualified for {}",
+                client,
+                requested
+            );
+        }
+        let today = amsterdam_today(at);
+        match config
+            .glgs
+            .iter()
+            .find(|g| g.provider == provider && g.copy_service == requested)
+        {
+            Some(g) => {
+                prop_assert!(g.has_dvp(client), "{} is no DVP of {}", client, g.id);
+                prop_assert!(g.start <= today && today <= g.extended_until.unwrap_or(g.end));
+                prop_assert_eq!(d.glg.as_deref(), Some(g.id.as_str()));
+                prop_assert_eq!(&effective, &g.original_service);
+            }
+            None => {
+                prop_assert_eq!(d.glg, None);
+                prop_assert_eq!(&effective, &requested);
+            }
+        }
+        Ok(true)
+    }
+
+    #[test]
+    fn an_allowed_request_satisfies_every_rule_of_the_lists_and_the_glgs() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cases = 2048;
+        let (allowed, glg) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        // A fixed seed, so that the share of allowed requests below is the same on every run.
+        let rng = proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        );
+        let mut runner =
+            proptest::test_runner::TestRunner::new_with_rng(ProptestConfig::with_cases(cases), rng);
+        let strategy = (0..CLIENTS.len(), request(), instant());
+        runner
+            .run(&strategy, |(client, (scope, url), at)| {
+                if check(CLIENTS[client], &scope, &url, at)? {
+                    allowed.fetch_add(1, Ordering::Relaxed);
+                    if url.contains("-glg") {
+                        glg.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        // Not vacuous: a fair share of the generated requests is allowed, GLG traffic too.
+        let (allowed, glg) = (allowed.into_inner(), glg.into_inner());
+        assert!(
+            allowed * 40 > cases as usize,
+            "only {allowed} of {cases} allowed"
+        );
+        assert!(glg > 0, "no GLG request allowed among {allowed}");
+    }
+
+    proptest! {
+        #[test]
+        fn any_client_scope_and_url_text_is_decided_without_panicking(
+            client in "[a-z.]{0,20}",
+            scope in "[ -~]{0,40}",
+            path in "/[ -~]{0,40}",
+            at in instant(),
+        ) {
+            let snap = snapshot(true);
+            let req = ResourceRequest {
+                host: Some("medmij.umcharderwijk.nl"),
+                path: &path,
+                query: None,
+                client_id: &client,
+                scope: &scope,
+            };
+            let d = decide(&snap, &req, at);
+            prop_assert_eq!(d.is_allow(), d.reason.is_none());
+        }
+    }
+}
