@@ -5,8 +5,8 @@
 //! records, writes them with one `write_all`, syncs once and then answers every waiter of the
 //! batch with the same outcome. While it syncs, new records queue up and form the next batch,
 //! so many concurrent durable records cost about one `fdatasync` per batch. Records nobody
-//! waits for (buffered mode, outcome records) wake no thread when queued: on a busy gateway a
-//! per-record wake-up of the writer thread costs more than the record itself.
+//! waits for (buffered mode, outcome records) wake no thread when queued; they are written
+//! with the next batch, at the latest one [`BUFFER_INTERVAL`] later.
 //!
 //! A failed batch is cut back off the file (so the chain on disk stays whole) and reported
 //! to all its waiters; the chain continues from the last good record, so the log works
