@@ -226,12 +226,14 @@ pub async fn fetch_conditional(
     limit: usize,
     validators: Option<&Validators>,
 ) -> Result<Fetched, SourceError> {
-    let Source::Url(url) = source else {
-        let bytes = fetch(source, client, limit).await?;
-        return Ok(Fetched::Body {
-            bytes,
-            validators: Validators::default(),
-        });
+    let url = match source {
+        Source::File(path) => {
+            return Ok(Fetched::Body {
+                bytes: read_file(path, limit).await?,
+                validators: Validators::default(),
+            });
+        }
+        Source::Url(url) => url,
     };
     let http = |source| SourceError::Http {
         url: url.clone(),
@@ -271,39 +273,32 @@ pub async fn fetch(
     client: &reqwest::Client,
     limit: usize,
 ) -> Result<Bytes, SourceError> {
-    match source {
-        Source::File(path) => {
-            let file_err = |source| SourceError::File {
-                path: path.clone(),
-                source,
-            };
-            let len = tokio::fs::metadata(path).await.map_err(file_err)?.len();
-            if usize::try_from(len).map_or(true, |n| n > limit) {
-                return Err(SourceError::TooLarge {
-                    list: path.display().to_string(),
-                    limit,
-                });
-            }
-            tokio::fs::read(path)
-                .await
-                .map(Bytes::from)
-                .map_err(file_err)
-        }
-        Source::Url(url) => {
-            let http = |source| SourceError::Http {
-                url: url.clone(),
-                source,
-            };
-            let resp = client.get(url.clone()).send().await.map_err(http)?;
-            if !resp.status().is_success() {
-                return Err(SourceError::Status {
-                    url: url.clone(),
-                    status: resp.status().as_u16(),
-                });
-            }
-            body(resp, url, limit).await
-        }
+    match fetch_conditional(source, client, limit, None).await? {
+        Fetched::Body { bytes, .. } => Ok(bytes),
+        // Without validators a 304 is an error status, never `NotModified`.
+        Fetched::NotModified => Err(SourceError::UnaskedNotModified {
+            list: source.to_string(),
+        }),
     }
+}
+
+/// A list file, refused unread when it is larger than `limit` bytes.
+async fn read_file(path: &std::path::Path, limit: usize) -> Result<Bytes, SourceError> {
+    let file_err = |source| SourceError::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = tokio::fs::metadata(path).await.map_err(file_err)?.len();
+    if usize::try_from(len).map_or(true, |n| n > limit) {
+        return Err(SourceError::TooLarge {
+            list: path.display().to_string(),
+            limit,
+        });
+    }
+    tokio::fs::read(path)
+        .await
+        .map(Bytes::from)
+        .map_err(file_err)
 }
 
 /// An HTTP answer's body, refused as soon as it is known to exceed `limit` bytes: from its

@@ -126,7 +126,7 @@ impl<S: Sink> Writer<S> {
                 }
                 let full = batch.len() >= MAX_BATCH;
                 if !batch.is_empty() {
-                    self.commit(batch, tick);
+                    self.commit(batch);
                 }
                 if stop || closed {
                     self.sync_pending();
@@ -136,15 +136,16 @@ impl<S: Sink> Writer<S> {
                     break;
                 }
             }
+            // Outcome records written without a sync (durable mode) are synced at each tick.
             if tick {
                 self.sync_pending();
             }
         }
     }
 
-    /// Writes one batch, syncs it when someone waits for it, in buffered mode and when
-    /// `tick` says it is time, then answers its waiters.
-    fn commit(&mut self, batch: Vec<Msg>, tick: bool) {
+    /// Writes one batch, syncs it (in durable mode only when someone waits for it), then
+    /// answers its waiters.
+    fn commit(&mut self, batch: Vec<Msg>) {
         let mut bytes = Vec::new();
         let mut prev = self.prev_hash.clone();
         let mut count = 0u64;
@@ -168,9 +169,9 @@ impl<S: Sink> Writer<S> {
                 Msg::Flush { done, .. } => waiters.push(done),
             }
         }
-        // Durable mode syncs a batch only when someone waits for it or at a tick; a batch of
-        // records that nobody waits for (outcome records) rides on the next sync.
-        let sync = self.mode == AuditMode::Buffered || !waiters.is_empty() || tick;
+        // Durable mode syncs a batch only when someone waits for it; a batch of records that
+        // nobody waits for (outcome records) rides on the next sync, or the next tick's.
+        let sync = self.mode == AuditMode::Buffered || !waiters.is_empty();
         let outcome = self.persist(&bytes, sync).map_err(Arc::new);
         match &outcome {
             Ok(()) => {

@@ -252,7 +252,8 @@ pub async fn run(out: &mut impl Write) -> Result<u8, DemoError> {
         path.display()
     )?;
     let who = |step: &Step| format!("{} / {}", short(step.client), step.scope);
-    let who_width = script().iter().map(|s| who(s).len()).max().unwrap_or(0);
+    let steps = script();
+    let who_width = steps.iter().map(|s| who(s).len()).max().unwrap_or(0);
     writeln!(
         out,
         "{:<2} {:<40} {:<who_width$} {:>6}  {:<26} upstream received",
@@ -260,7 +261,7 @@ pub async fn run(out: &mut impl Write) -> Result<u8, DemoError> {
     )?;
 
     let mut failures = 0;
-    for (i, step) in script().iter().enumerate() {
+    for (i, step) in steps.iter().enumerate() {
         let url: url::Url = step.url.parse().map_err(std::io::Error::other)?;
         let target = format!(
             "http://{}{}{}",

@@ -794,14 +794,16 @@ mod props {
         (1_769_904_000i64..1_809_043_200).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap())
     }
 
-    /// Checks one decision against the fixture's rules; `Ok(true)` when it allowed.
+    /// Checks one decision against the rules of the fixture's config and lists; `Ok(true)`
+    /// when it allowed.
     fn check(
+        snap: &Snapshot,
         client: &str,
         scope: &str,
         url: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, TestCaseError> {
-        let d = run(&snapshot(true), client, scope, url, at);
+        let d = run(snap, client, scope, url, at);
         prop_assert_eq!(d.is_allow(), d.reason.is_none());
         prop_assert_eq!(d.is_allow(), d.upstream.is_some());
         if !d.is_allow() {
@@ -810,9 +812,8 @@ mod props {
         let provider = d.provider.clone().unwrap();
         let requested = d.requested_service.clone().unwrap();
         let effective = d.effective_service.clone().unwrap();
-        let config = config(true);
-        let ocl = ocl();
-        let entry = ocl.clients.get(client);
+        let config = &snap.config;
+        let entry = snap.lists.ocl.clients.get(client);
         prop_assert!(entry.is_some(), "{} is not on the OCL", client);
         prop_assert!(config.providers.iter().any(|p| p.name == provider));
         let token = format!("{}~{}", provider.trim_end_matches("@medmij"), requested);
@@ -862,9 +863,10 @@ mod props {
         let mut runner =
             proptest::test_runner::TestRunner::new_with_rng(ProptestConfig::with_cases(cases), rng);
         let strategy = (0..CLIENTS.len(), request(), instant());
+        let snap = snapshot(true);
         runner
             .run(&strategy, |(client, (scope, url), at)| {
-                if check(CLIENTS[client], &scope, &url, at)? {
+                if check(&snap, CLIENTS[client], &scope, &url, at)? {
                     allowed.fetch_add(1, Ordering::Relaxed);
                     if url.contains("-glg") {
                         glg.fetch_add(1, Ordering::Relaxed);
