@@ -202,12 +202,24 @@ pub fn zal_xml(volgnummer: u64, ids: &[&str]) -> String {
             endpoint_path(id)
         ));
     }
+    list_doc(
+        "Zorgaanbiederslijst",
+        "zorgaanbiederslijst/release2",
+        volgnummer,
+        &format!(
+            "<Zorgaanbieders><Zorgaanbieder><Zorgaanbiedernaam>{ZA}</Zorgaanbiedernaam>\
+             <Gegevensdiensten>{services}</Gegevensdiensten></Zorgaanbieder></Zorgaanbieders>"
+        ),
+    )
+}
+
+/// A list document: the root element in its MedMij namespace, the header, then `body`.
+fn list_doc(root: &str, namespace: &str, volgnummer: u64, body: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <Zorgaanbiederslijst xmlns=\"xmlns://afsprakenstelsel.medmij.nl/zorgaanbiederslijst/release2/\">\
+         <{root} xmlns=\"xmlns://afsprakenstelsel.medmij.nl/{namespace}/\">\
          <Tijdstempel>2026-12-03T06:00:00+01:00</Tijdstempel><Volgnummer>{volgnummer}</Volgnummer>\
-         <Zorgaanbieders><Zorgaanbieder><Zorgaanbiedernaam>{ZA}</Zorgaanbiedernaam>\
-         <Gegevensdiensten>{services}</Gegevensdiensten></Zorgaanbieder></Zorgaanbieders></Zorgaanbiederslijst>\n"
+         {body}</{root}>\n"
     )
 }
 
@@ -221,11 +233,11 @@ pub fn ocl_xml(volgnummer: u64, hosts: &[&str]) -> String {
             )
         })
         .collect();
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <OAuthclientlist xmlns=\"xmlns://afsprakenstelsel.medmij.nl/oauthclientlist/release2/\">\
-         <Tijdstempel>2026-12-03T06:00:00+01:00</Tijdstempel><Volgnummer>{volgnummer}</Volgnummer>\
-         <OAuthclients>{clients}</OAuthclients></OAuthclientlist>\n"
+    list_doc(
+        "OAuthclientlist",
+        "oauthclientlist/release2",
+        volgnummer,
+        &format!("<OAuthclients>{clients}</OAuthclients>"),
     )
 }
 
@@ -238,11 +250,11 @@ pub fn whl_xml(volgnummer: u64, hosts: &[&str]) -> String {
         .iter()
         .map(|h| format!("<MedMijNode><Hostname>{h}</Hostname></MedMijNode>"))
         .collect();
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Whitelist xmlns="xmlns://afsprakenstelsel.medmij.nl/whitelist/release2/">
-<Tijdstempel>2026-12-01T08:00:00Z</Tijdstempel><Volgnummer>{volgnummer}</Volgnummer>
-<MedMijNodes>{nodes}</MedMijNodes></Whitelist>"#
+    list_doc(
+        "Whitelist",
+        "whitelist/release2",
+        volgnummer,
+        &format!("<MedMijNodes>{nodes}</MedMijNodes>"),
     )
 }
 
@@ -257,11 +269,11 @@ pub fn gnl_xml(volgnummer: u64, services: &[(&str, &str)]) -> String {
             )
         })
         .collect();
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Gegevensdienstnamenlijst xmlns="xmlns://afsprakenstelsel.medmij.nl/gegevensdienstnamenlijst/release1/">
-<Tijdstempel>2026-12-01T08:00:00Z</Tijdstempel><Volgnummer>{volgnummer}</Volgnummer>
-<Gegevensdiensten>{items}</Gegevensdiensten></Gegevensdienstnamenlijst>"#
+    list_doc(
+        "Gegevensdienstnamenlijst",
+        "gegevensdienstnamenlijst/release1",
+        volgnummer,
+        &format!("<Gegevensdiensten>{items}</Gegevensdiensten>"),
     )
 }
 
